@@ -1,0 +1,130 @@
+"""Configuration: one validated object, read from TOML and overridden by the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PLACEHOLDER_TOKENS = frozenset({"", "PUT-YOUR-BOT-TOKEN-HERE", "changeme", "123456:ABC"})
+
+
+class ConfigError(Exception):
+    """A configuration problem, said in one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramConfig(_Section):
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    admins: list[int] = Field(default_factory=list)
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: str = ""
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///chaikhana.db"
+    echo: bool = False
+
+
+class IngestConfig(_Section):
+    interval: int = Field(default=900, ge=30, description="seconds between source polls")
+    timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    per_host: int = Field(default=2, ge=1, le=32)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    user_agent: str = "ChaikhanaBot/0.1 (+https://github.com/chaikhana/chaikhana)"
+    fetch_full_text: bool = True
+    backoff_base: int = Field(default=300, ge=1)
+    backoff_max: int = Field(default=86_400, ge=1)
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Config(BaseSettings):
+    """Every setting Chaikhana reads; see config.example.toml for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHAIKHANA_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _toml_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def require_token(self) -> str:
+        """Return the bot token, or refuse a missing or placeholder one."""
+        token = self.telegram.token.strip()
+        if token in PLACEHOLDER_TOKENS or ":" not in token:
+            raise ConfigError(
+                "telegram.token: set a real bot token (from @BotFather) in config.toml "
+                "or CHAIKHANA_TELEGRAM__TOKEN"
+            )
+        return token
+
+
+def _toml_path() -> Path | None:
+    named = os.environ.get("CHAIKHANA_CONFIG")
+    if named:
+        return Path(named)
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_config() -> Config:
+    """Read and validate the configuration, or raise ConfigError naming the bad key."""
+    named = os.environ.get("CHAIKHANA_CONFIG")
+    if named and not Path(named).is_file():
+        raise ConfigError(f"CHAIKHANA_CONFIG: no such file: {named}")
+    try:
+        return Config()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"])
+        raise ConfigError(f"{key}: {error['msg']}") from None
+    except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
+        raise ConfigError(f"{named or 'config.toml'}: {exc}") from None

@@ -1,0 +1,4 @@
+"""The domain: sources → raw articles → understanding → stories → digests.
+
+Knows nothing of Telegram or SQL.
+"""
