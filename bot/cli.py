@@ -1,0 +1,394 @@
+"""The `chaikhana` command: the bot's service functions, from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from tqdm import tqdm
+
+from bot.config import Config, ConfigError, load_config
+from bot.services.ingest import (
+    Outcome,
+    Status,
+    Tally,
+    expand_paths,
+    fetch_sources,
+    ingest_items,
+)
+from digests.model import SourceHints
+from digests.sources.http import Fetcher, FetchPolicy, make_client
+from storage import articles, db as storage_db, sources
+from storage.errors import AlreadyExists
+
+logger = logging.getLogger("chaikhana")
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What a command needs: the config, the database and, for URLs, a fetcher."""
+
+    cfg: Config
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+    fetcher: Fetcher
+
+
+@asynccontextmanager
+async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
+    """Open the database (migrated to head) and the HTTP client; close both on exit."""
+    engine = storage_db.make_engine(cfg.database.url, echo=cfg.database.echo)
+    policy = fetch_policy(cfg)
+    client = make_client(policy)
+    try:
+        await storage_db.upgrade(engine)
+        yield Runtime(cfg, engine, storage_db.make_sessionmaker(engine), Fetcher(client, policy))
+    finally:
+        await client.aclose()
+        await engine.dispose()
+
+
+def fetch_policy(cfg: Config) -> FetchPolicy:
+    """Return the HTTP policy the config asks for."""
+    return FetchPolicy(
+        timeout=cfg.ingest.timeout,
+        max_bytes=cfg.ingest.max_bytes,
+        max_redirects=cfg.ingest.max_redirects,
+        per_host=cfg.ingest.per_host,
+        user_agent=cfg.ingest.user_agent,
+    )
+
+
+def article_json(outcome: Outcome) -> dict[str, Any]:
+    """Return one stored article in the `ingest --json` shape of DESIGN.md."""
+    article = outcome.article
+    assert article is not None
+    return {
+        "id": outcome.article_id,
+        "url": article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "lang": article.lang,
+        "script": article.script,
+        "countries": list(article.countries),
+        "topics": list(article.topics),
+        "events": [event.to_json() for event in article.events],
+        "summary": article.summary,
+        "story": outcome.story_id,
+        "status": outcome.status.value,
+    }
+
+
+async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
+    """Ingest files and URLs; print one JSON line per article with --json."""
+    items = expand_paths(args.items)
+    hints = SourceHints(country=args.country, lang=args.lang)
+    tally = Tally()
+    progress = tqdm(
+        total=len(items),
+        unit="item",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty() or len(items) < 20,
+    )
+    async with open_runtime(cfg) as rt:
+        for item in items:
+            async for outcome in ingest_items(
+                rt.db,
+                [item],
+                fetcher=rt.fetcher,
+                fetch_full_text=cfg.ingest.fetch_full_text,
+                hints=hints,
+            ):
+                tally.add(outcome)
+                if outcome.status is Status.FAILED:
+                    progress.write(f"error: {outcome.error}", file=sys.stderr)
+                elif args.json:
+                    print(json.dumps(article_json(outcome), ensure_ascii=False), flush=True)
+                elif outcome.status is Status.NEW:
+                    progress.write(_article_line(outcome), file=sys.stdout)
+                else:
+                    progress.write(f"duplicate  {outcome.item}", file=sys.stdout)
+            progress.update(1)
+    progress.close()
+    print(tally.line(), file=sys.stderr)
+    return 1 if tally.failed else 0
+
+
+def _article_line(outcome: Outcome) -> str:
+    article = outcome.article
+    assert article is not None
+    where = ",".join(article.countries) or "-"
+    return f"#{outcome.article_id:<5} {article.lang:<3} {where:<8} {article.title[:90]}"
+
+
+async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
+    """Add, list, remove or fetch sources."""
+    async with open_runtime(cfg) as rt:
+        if args.action == "add":
+            try:
+                async with rt.db() as session, session.begin():
+                    record = await sources.add(
+                        session,
+                        kind=args.kind,
+                        url=args.url,
+                        name=args.name,
+                        country=args.country,
+                        lang=args.lang,
+                    )
+            except AlreadyExists:
+                print(f"error: {args.url}: already a source", file=sys.stderr)
+                return 1
+            print(f"added source #{record.id}: {record.url}")
+            return 0
+        if args.action == "remove":
+            async with rt.db() as session, session.begin():
+                removed = await sources.remove(session, _ref(args.ref))
+            if not removed:
+                print(f"error: {args.ref}: no such source", file=sys.stderr)
+                return 1
+            print(f"removed {args.ref}")
+            return 0
+        if args.action == "fetch":
+            reports = await fetch_sources(
+                rt.db,
+                rt.fetcher,
+                interval=cfg.ingest.interval,
+                backoff_base=cfg.ingest.backoff_base,
+                backoff_max=cfg.ingest.backoff_max,
+                fetch_full_text=cfg.ingest.fetch_full_text,
+                concurrency=cfg.ingest.concurrency,
+                only_due=not args.all,
+            )
+            total = Tally()
+            for report in reports:
+                state = report.error or ("not modified" if report.not_modified else "ok")
+                print(f"#{report.source.id:<4} {report.source.url}  {report.tally.line()}  {state}")
+                for error in report.tally.errors:
+                    print(f"error: {error}", file=sys.stderr)
+                total.new += report.tally.new
+                total.duplicates += report.tally.duplicates
+                total.failed += report.tally.failed + (1 if report.error else 0)
+            if not reports:
+                print("no source is due (use --all to fetch every source now)")
+            print(total.line(), file=sys.stderr)
+            return 1 if total.failed else 0
+        async with rt.db() as session:
+            records = await sources.list_all(session)
+        if args.json:
+            for record in records:
+                print(json.dumps(_source_json(record), ensure_ascii=False, default=str))
+        elif not records:
+            print("no sources yet: chaikhana sources add URL")
+        for record in records if not args.json else ():
+            print(
+                f"#{record.id:<4} {record.kind:<4} {record.country or '-':<3} "
+                f"{record.url}  [{record.health}]"
+            )
+    return 0
+
+
+def _source_json(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "url": record.url,
+        "name": record.name,
+        "country": record.country,
+        "lang": record.lang,
+        "health": record.health,
+        "failures": record.failures,
+        "last_error": record.last_error,
+        "next_attempt_at": record.next_attempt_at,
+        "articles_total": record.articles_total,
+    }
+
+
+def _ref(value: str) -> str | int:
+    return int(value) if value.isdigit() else value
+
+
+async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
+    """Apply database migrations."""
+    engine = storage_db.make_engine(cfg.database.url)
+    try:
+        await storage_db.upgrade(engine)
+    finally:
+        await engine.dispose()
+    print(f"database is up to date: {_safe_url(cfg.database.url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
+    """Ingest the bundled sample articles into a scratch database and show what was understood."""
+    with tempfile.TemporaryDirectory(prefix="chaikhana-demo-") as tmp:
+        if not args.keep:
+            cfg = cfg.model_copy(
+                update={
+                    "database": cfg.database.model_copy(
+                        update={"url": f"sqlite:///{Path(tmp) / 'demo.db'}"}
+                    )
+                }
+            )
+        samples = sorted(str(p) for p in SAMPLES.glob("*.txt"))
+        out = sys.stdout
+        out.write(f"Chaikhana demo: {len(samples)} sample articles → {cfg.database.url}\n\n")
+        async with open_runtime(cfg) as rt:
+            tally = Tally()
+            async for outcome in ingest_items(rt.db, samples, fetcher=None):
+                tally.add(outcome)
+                _show(out, outcome)
+            out.write(f"\n{tally.line()}\n")
+            again = Tally()
+            async for outcome in ingest_items(rt.db, samples, fetcher=None):
+                again.add(outcome)
+            out.write(f"the same files again: {again.line()}\n")
+            async with rt.db() as session:
+                stored = await articles.count(session)
+            out.write(f"articles in the database: {stored}\n")
+        out.write(
+            "\nNext: put a bot token in config.toml (see config.example.toml) and run "
+            "`chaikhana run`.\n"
+        )
+    return 0 if tally.failed == 0 else 1
+
+
+def _show(out: TextIO, outcome: Outcome) -> None:
+    if outcome.article is None:
+        out.write(f"✗ {outcome.error}\n")
+        return
+    a = outcome.article
+    out.write(f"#{outcome.article_id} [{a.lang}/{a.script}] {a.title}\n")
+    out.write(f"   countries: {', '.join(a.countries) or '-'}   topics: {', '.join(a.topics) or '-'}\n")
+    for event in a.events:
+        dates = " .. ".join(d.isoformat() for d in (event.start, event.end) if d) or "dates ?"
+        out.write(f"   event: {event.name} ({dates}, {event.place or 'place ?'})\n")
+    if a.published:
+        out.write(f"   published: {a.published.date().isoformat()}\n")
+    out.write(f"   story: {outcome.story_id}\n   summary: {a.summary or '-'}\n\n")
+
+
+def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
+    """Run the bot until it is stopped."""
+    cfg.require_token()
+    from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
+
+    run_bot(cfg)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="chaikhana", description="Central Asian tech news: ingest, look up, serve."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="ingest files (.txt .html .jsonl .xml) or URLs")
+    ingest.add_argument("items", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per article")
+    ingest.add_argument("--country", help="default country hint (ISO code)")
+    ingest.add_argument("--lang", help="language hint (ISO 639-1)")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    src = sub.add_parser("sources", help="manage the feeds and sites we read")
+    src_sub = src.add_subparsers(dest="action", required=True)
+    add = src_sub.add_parser("add", help="add a feed or page")
+    add.add_argument("url")
+    add.add_argument("--kind", choices=["rss", "page"], default="rss")
+    add.add_argument("--name")
+    add.add_argument("--country")
+    add.add_argument("--lang")
+    listing = src_sub.add_parser("list", help="list sources and their health")
+    listing.add_argument("--json", action="store_true")
+    remove = src_sub.add_parser("remove", help="remove a source by id or URL")
+    remove.add_argument("ref")
+    fetch = src_sub.add_parser("fetch", help="poll the sources that are due")
+    fetch.add_argument("--all", action="store_true", help="poll every source, due or not")
+    src.set_defaults(handler=cmd_sources)
+
+    database = sub.add_parser("db", help="database maintenance")
+    database.add_argument("action", choices=["upgrade"])
+    database.set_defaults(handler=cmd_db)
+
+    demo = sub.add_parser("demo", help="show what Chaikhana does, on bundled articles")
+    demo.add_argument(
+        "--keep", action="store_true", help="use the configured database, not a scratch one"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    run = sub.add_parser("run", help="run the Telegram bot")
+    run.set_defaults(handler=cmd_run)
+    _register_lookups(sub)
+    return parser
+
+
+def _register_lookups(sub: Any) -> None:
+    try:
+        from bot.cli_lookups import register
+    except ImportError:  # lookups land with the bot (issue 4)
+        return
+    register(sub)
+
+
+class _OneLine(logging.Formatter):
+    """Log one line per record; tracebacks only in verbose mode."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.verbose = verbose
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return super().formatException(ei) if self.verbose else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if self.verbose else text.rstrip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one `chaikhana` command and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler_ = logging.StreamHandler(sys.stderr)
+    handler_.setFormatter(_OneLine(args.verbose))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler_])
+    try:
+        cfg = load_config()
+        handler: Callable[[argparse.Namespace, Config], Any] = args.handler
+        result = handler(args, cfg)
+        return asyncio.run(result) if inspect.iscoroutine(result) else int(result)
+    except ConfigError as exc:
+        print(f"chaikhana: config: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("chaikhana: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        logger.debug("command failed", exc_info=True)
+        print(f"chaikhana: error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
