@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from digests.sources.http import Fetcher, FetchPolicy, make_client
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
@@ -28,8 +29,8 @@ from bot.services.ingest import (
     ingest_items,
 )
 from digests.model import SourceHints
-from digests.sources.http import Fetcher, FetchPolicy, make_client
-from storage import articles, db as storage_db, sources
+from storage import articles, sources
+from storage import db as storage_db
 from storage.errors import AlreadyExists
 
 logger = logging.getLogger("chaikhana")
@@ -278,7 +279,9 @@ def _show(out: TextIO, outcome: Outcome) -> None:
         return
     a = outcome.article
     out.write(f"#{outcome.article_id} [{a.lang}/{a.script}] {a.title}\n")
-    out.write(f"   countries: {', '.join(a.countries) or '-'}   topics: {', '.join(a.topics) or '-'}\n")
+    out.write(
+        f"   countries: {', '.join(a.countries) or '-'}   topics: {', '.join(a.topics) or '-'}\n"
+    )
     for event in a.events:
         dates = " .. ".join(d.isoformat() for d in (event.start, event.end) if d) or "dates ?"
         out.write(f"   event: {event.name} ({dates}, {event.place or 'place ?'})\n")
@@ -358,7 +361,7 @@ class _OneLine(logging.Formatter):
         super().__init__("%(levelname)s %(name)s: %(message)s")
         self.verbose = verbose
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei: Any) -> str:
         return super().formatException(ei) if self.verbose else ""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -372,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler_ = logging.StreamHandler(sys.stderr)
     handler_.setFormatter(_OneLine(args.verbose))
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler_])
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler_]
+    )
     try:
         cfg = load_config()
         handler: Callable[[argparse.Namespace, Config], Any] = args.handler

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from digests.errors import SourceError
-from digests.model import Article, RawArticle, SourceHints
 from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from digests.sources.read import read_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from storage.sources import SourceRecord
+
+from digests.errors import SourceError
+from digests.model import Article, RawArticle, SourceHints
 from digests.understand import best_story, understand
 from storage import articles, sources
-from storage.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
 
+READ_BATCH = 64
 FILE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".jsonl", ".xml", ".rss", ".atom"})
 
 
@@ -147,15 +149,13 @@ async def ingest_items(
             for raw in read.articles:
                 yield await store(db, raw, hints=hints)
             continue
-        path = Path(item)
-        if not path.exists():
-            yield Outcome(item, Status.FAILED, error=f"{item}: no such file")
-            continue
-        for result in await asyncio.to_thread(lambda p=path: list(read_path(p))):
-            if isinstance(result, SourceError):
-                yield Outcome(result.item, Status.FAILED, error=str(result))
-            else:
-                yield await store(db, result, hints=hints)
+        results = _read_file(Path(item))
+        while batch := await asyncio.to_thread(_take, results, READ_BATCH):
+            for result in batch:
+                if isinstance(result, SourceError):
+                    yield Outcome(result.item, Status.FAILED, error=str(result))
+                else:
+                    yield await store(db, result, hints=hints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +251,18 @@ async def _poll_source(
             interval=interval,
         )
     return SourceReport(source, tally, not_modified=read.not_modified)
+
+
+def _read_file(path: Path) -> Iterator[RawArticle | SourceError]:
+    if not path.exists():
+        yield SourceError(str(path), "no such file")
+        return
+    yield from read_path(path)
+
+
+def _take(results: Iterator[RawArticle | SourceError], n: int) -> list[RawArticle | SourceError]:
+    # Parsing runs off the event loop, a batch at a time, so a 10 GB .jsonl never sits in memory.
+    return list(itertools.islice(results, n))
 
 
 def _is_url(item: str) -> bool:

@@ -1,0 +1,97 @@
+"""Configuration: TOML file, environment overrides, one-line errors naming the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run each test in an empty folder with no CHAIKHANA_* variables."""
+    for key in list(os.environ):
+        if key.startswith("CHAIKHANA_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_no_configuration_means_sqlite_in_the_working_directory() -> None:
+    cfg = load_config()
+    assert cfg.database.url == "sqlite:///chaikhana.db"
+    assert cfg.telegram.mode == "polling"
+
+
+def test_example_config_is_valid_and_documents_every_key() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    cfg = Config()
+    for section, model in cfg:
+        assert f"[{section}]" in text
+        for key in type(model).model_fields:
+            assert f"\n{key} = " in text, f"{section}.{key} is not in config.example.toml"
+
+
+def test_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAIKHANA_CONFIG", str(EXAMPLE))
+    cfg = load_config()
+    assert cfg.ingest.interval == 900
+    with pytest.raises(ConfigError, match=r"^telegram\.token: set a real bot token"):
+        cfg.require_token()
+
+
+def test_config_toml_in_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[database]\nurl = "postgresql://u@h/db"\n[telegram]\ntoken = "1:abc"\n', encoding="utf-8"
+    )
+    cfg = load_config()
+    assert cfg.database.url == "postgresql://u@h/db"
+    assert cfg.require_token() == "1:abc"
+
+
+def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "config.toml").write_text("[ingest]\ninterval = 600\n", encoding="utf-8")
+    monkeypatch.setenv("CHAIKHANA_INGEST__INTERVAL", "120")
+    monkeypatch.setenv("CHAIKHANA_TELEGRAM__TOKEN", "42:xyz")
+    monkeypatch.setenv("CHAIKHANA_TELEGRAM__ADMINS", "[1, 2]")
+    cfg = load_config()
+    assert cfg.ingest.interval == 120
+    assert cfg.telegram.token == "42:xyz"
+    assert cfg.telegram.admins == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "message"),
+    [
+        pytest.param("[ingest]\ninterval = 5\n", {}, r"^ingest\.interval: ", id="too-small"),
+        pytest.param("[ingest]\nintervall = 60\n", {}, r"^ingest\.intervall: ", id="unknown-key"),
+        pytest.param("", {"CHAIKHANA_INGEST__PER_HOST": "many"}, r"^ingest\.per_host: ", id="env"),
+        pytest.param(
+            '[telegram]\nmode = "carrier-pigeon"\n', {}, r"^telegram\.mode: ", id="bad-choice"
+        ),
+        pytest.param("[database\nurl=", {}, r"config\.toml: ", id="toml-syntax"),
+    ],
+)
+def test_bad_configuration_names_the_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    toml: str,
+    env: dict[str, str],
+    message: str,
+) -> None:
+    (tmp_path / "config.toml").write_text(toml, encoding="utf-8")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config()
+    assert "\n" not in str(info.value)
+
+
+def test_missing_named_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CHAIKHANA_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match=r"^CHAIKHANA_CONFIG: no such file"):
+        load_config()
