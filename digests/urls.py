@@ -7,9 +7,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 # Parameters that say how a reader arrived, not which article they read.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "yclid", "ysclid", "msclkid",
-        "mc_cid", "mc_eid", "igshid", "ref", "ref_src", "ref_url", "from", "share",
-        "_openstat", "rss", "utm", "cmpid", "spm", "si",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "yclid",
+        "ysclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "from",
+        "share",
+        "_openstat",
+        "rss",
+        "utm",
+        "cmpid",
+        "spm",
+        "si",
     }
 )
 TRACKING_PREFIXES = ("utm_", "hmb_", "pk_", "mtm_", "at_", "ga_")
