@@ -1,0 +1,753 @@
+"""A Bot API server on loopback for end-to-end tests.
+
+Real HTTP (asyncio streams, HTTP/1.1 keep-alive), Telegram's JSON shapes, updates delivered
+through long-polled ``getUpdates``, every call recorded, Telegram's flood limits enforced
+(429 with ``retry_after``), HTML parse-mode checked the way Telegram checks it, and faults
+(429, 400, 403, 5xx, hangs) injected on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import math
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+logger = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+
+MAX_TEXT = 4096
+SEND_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendAudio",
+        "sendVideo",
+        "copyMessage",
+        "forwardMessage",
+        "sendMediaGroup",
+        "sendAnimation",
+        "sendVoice",
+        "sendSticker",
+    }
+)
+# Tags Telegram accepts in parse_mode=HTML, and the attributes each may carry.
+_ALLOWED_TAGS: dict[str, frozenset[str]] = {
+    "b": frozenset(),
+    "strong": frozenset(),
+    "i": frozenset(),
+    "em": frozenset(),
+    "u": frozenset(),
+    "ins": frozenset(),
+    "s": frozenset(),
+    "strike": frozenset(),
+    "del": frozenset(),
+    "code": frozenset({"class"}),
+    "pre": frozenset(),
+    "a": frozenset({"href"}),
+    "tg-spoiler": frozenset(),
+    "span": frozenset({"class"}),
+    "blockquote": frozenset({"expandable"}),
+    "tg-emoji": frozenset({"emoji-id"}),
+}
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+)
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+_ENTITY_TEXT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+class ParseError(ValueError):
+    """Text that Telegram would refuse in parse_mode HTML."""
+
+
+def parse_html(text: str) -> str:
+    """Return the visible text of Telegram HTML, or raise ParseError as Telegram would."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            if not m:
+                raise ParseError(f"Unexpected end tag or bad tag at byte offset {i}")
+            closing, name, attrs = m.group(1) == "/", m.group(2).lower(), m.group(3)
+            if name not in _ALLOWED_TAGS:
+                raise ParseError(f'Unsupported start tag "{name}" at byte offset {i}')
+            if closing:
+                if not stack or stack[-1] != name:
+                    raise ParseError(
+                        f"Unmatched end tag at byte offset {i}: </{name}>"
+                    )
+                stack.pop()
+            else:
+                for am in _ATTR.finditer(attrs):
+                    if am.group(1).lower() not in _ALLOWED_TAGS[name]:
+                        raise ParseError(f'Unsupported attribute "{am.group(1)}" in tag "{name}"')
+                stack.append(name)
+            i = m.end()
+        elif ch == "&":
+            m = _ENTITY.match(text, i)
+            if not m:
+                raise ParseError(f"Unsupported HTML entity at byte offset {i}")
+            body = m.group(1)
+            if body.startswith("#x"):
+                out.append(chr(int(body[2:], 16)))
+            elif body.startswith("#"):
+                out.append(chr(int(body[1:])))
+            else:
+                out.append(_ENTITY_TEXT[body])
+            i = m.end()
+        elif ch == ">":
+            raise ParseError(f"Unexpected > at byte offset {i}")
+        else:
+            out.append(ch)
+            i += 1
+    if stack:
+        raise ParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+def utf16_len(text: str) -> int:
+    """Count UTF-16 code units, the way Telegram measures text."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, Telegram description and optional parameters."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass(slots=True)
+class Call:
+    """One request the bot made, and what it was answered."""
+
+    method: str
+    params: JSON
+    at: float
+    status: int = 0
+    response: JSON = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(slots=True)
+class Fault:
+    """An error to answer instead of doing the call (status 0 means: hang)."""
+
+    status: int
+    description: str
+    retry_after: int | None = None
+    hang: float = 0.0
+
+
+@dataclass(slots=True)
+class Limits:
+    """Telegram's flood limits, as the server enforces them."""
+
+    overall_per_second: int = 30
+    per_chat_per_second: int = 1
+    per_group_per_minute: int = 20
+
+
+@dataclass(slots=True)
+class SentMessage:
+    """A message the bot sent (or edited) in a chat."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: JSON | None
+    link_preview_options: JSON | None
+    raw: JSON
+    edits: int = 0
+
+
+class BotAPIServer:
+    """A loopback Bot API server: start it, point the bot's base_url at it, push updates."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-token-for-e2e",
+        *,
+        bot_username: str = "ChaikhanaTestBot",
+        limits: Limits | None = None,
+    ) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_username = bot_username
+        self.limits = limits or Limits()
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], SentMessage] = {}
+        self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.chat_members: dict[tuple[int, int], str] = {}
+        self._chats: dict[int, JSON] = {}
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._updates: list[JSON] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._new_call = asyncio.Event()
+        self._sent_all: deque[float] = deque()
+        self._sent_chat: dict[int, deque[float]] = defaultdict(deque)
+        self._server: asyncio.Server | None = None
+        self._conns: set[asyncio.Task[None]] = set()
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 on a free port."""
+        self._server = await asyncio.start_server(self._serve_conn, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close the listener and every open connection."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._conns):
+            task.cancel()
+        for task in list(self._conns):
+            with contextlib.suppress(BaseException):
+                await task
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    async def __aenter__(self) -> BotAPIServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The value for ``telegram.base_url`` (the token is appended by the client)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ---- what tests do ------------------------------------------------------------------
+
+    @staticmethod
+    def private_chat(chat_id: int, first_name: str = "Test") -> JSON:
+        return {"id": chat_id, "type": "private", "first_name": first_name}
+
+    @staticmethod
+    def group_chat(chat_id: int, title: str = "Test group") -> JSON:
+        return {"id": chat_id, "type": "supergroup", "title": title}
+
+    @staticmethod
+    def user(user_id: int, language_code: str | None = "en", first_name: str = "Test") -> JSON:
+        user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def push_text(self, chat: JSON, user: JSON, text: str) -> JSON:
+        """Deliver a text message from a user; commands get their bot_command entity."""
+        self._chats[chat["id"]] = chat
+        message: JSON = {
+            "message_id": next(self._message_ids[chat["id"]]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+        }
+        m = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+        if m:
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(m.group(0))}
+            ]
+        self._push({"message": message})
+        return message
+
+    def push_callback(self, user: JSON, message: SentMessage, data: str) -> str:
+        """Deliver a press on an inline button under one of the bot's messages."""
+        query_id = str(next(self._callback_ids))
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "chat_instance": str(message.chat_id),
+                    "message": message.raw,
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def push_member_update(self, chat: JSON, user: JSON, new_status: str) -> None:
+        """Deliver a my_chat_member update (the bot added to or removed from a chat)."""
+        self._chats[chat["id"]] = chat
+        me = self._me()
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": me},
+                    "new_chat_member": {"status": new_status, "user": me},
+                }
+            }
+        )
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        *,
+        times: int = 1,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with an error."""
+        if description is None:
+            description = {
+                400: "Bad Request: injected failure",
+                403: "Forbidden: bot was blocked by the user",
+                429: f"Too Many Requests: retry after {retry_after or 1}",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+            }.get(status, "Error")
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        for _ in range(times):
+            self._faults[method].append(Fault(status, description, retry_after))
+
+    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` only after ``seconds``."""
+        for _ in range(times):
+            self._faults[method].append(Fault(0, "", hang=seconds))
+
+    def calls_to(self, method: str, *, chat_id: int | None = None) -> list[Call]:
+        """Return the recorded calls of ``method`` (in one chat, if given)."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method
+            and (chat_id is None or _as_int(c.params.get("chat_id")) == chat_id)
+        ]
+
+    def sent(self, chat_id: int) -> list[SentMessage]:
+        """Return the bot's messages in a chat, oldest first, as they are now."""
+        return [m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Call], bool],
+        *,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        since: int = 0,
+    ) -> list[Call]:
+        """Wait until ``count`` recorded calls (from index ``since``) satisfy ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls[since:] if c.status and predicate(c)]
+            if len(found) >= count:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                names = [(c.method, c.status) for c in self.calls[since:]]
+                raise TimeoutError(f"waited {timeout}s; calls so far: {names}")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), remaining)
+
+    async def wait_sent(
+        self, chat_id: int, *, count: int = 1, timeout: float = 10.0, since: int = 0  # noqa: ASYNC109
+    ) -> list[Call]:
+        """Wait until the bot has successfully sent ``count`` messages to a chat."""
+        return await self.wait_for(
+            lambda c: (
+                c.method == "sendMessage" and c.ok and _as_int(c.params.get("chat_id")) == chat_id
+            ),
+            count=count,
+            timeout=timeout,
+            since=since,
+        )
+
+    # ---- HTTP ---------------------------------------------------------------------------
+
+    def _push(self, body: JSON) -> None:
+        self._updates.append({"update_id": next(self._update_ids), **body})
+        self._new_update.set()
+
+    async def _serve_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._conns.add(task)
+        try:
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    break
+                status, payload = await self._dispatch(*request)
+                body = json.dumps(payload, ensure_ascii=False).encode()
+                head = (
+                    f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n"
+                    "Connection: keep-alive\r\n\r\n"
+                )
+                writer.write(head.encode() + body)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._conns.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _dispatch(self, path: str, params: JSON) -> tuple[int, JSON]:
+        m = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", path)
+        if not m:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        token, method = m.group(1), m.group(2)
+        call = Call(method=method, params=params, at=time.monotonic())
+        self.calls.append(call)
+        try:
+            if token != self.token:
+                raise ApiError(401, "Unauthorized")
+            fault = self._faults[method].popleft() if self._faults[method] else None
+            if fault is not None:
+                if fault.status == 0:
+                    await asyncio.sleep(fault.hang)
+                else:
+                    params_out = {"retry_after": fault.retry_after} if fault.retry_after else None
+                    raise ApiError(fault.status, fault.description, params_out)
+            handler = getattr(self, f"_m_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params) if method == "getUpdates" else handler(params)
+            call.status, call.response = 200, {"ok": True, "result": result}
+        except ApiError as err:
+            response: JSON = {"ok": False, "error_code": err.code, "description": err.description}
+            if err.parameters:
+                response["parameters"] = err.parameters
+            call.status, call.response = err.code, response
+        self._new_call.set()
+        return call.status, call.response
+
+    # ---- methods ------------------------------------------------------------------------
+
+    def _me(self) -> JSON:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Chaikhana",
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _m_getMe(self, params: JSON) -> JSON:
+        return self._me()
+
+    def _m_deleteWebhook(self, params: JSON) -> bool:
+        return True
+
+    def _m_setWebhook(self, params: JSON) -> bool:
+        return True
+
+    def _m_logOut(self, params: JSON) -> bool:
+        return True
+
+    def _m_close(self, params: JSON) -> bool:
+        return True
+
+    async def _m_getUpdates(self, params: JSON) -> list[JSON]:
+        offset = _as_int(params.get("offset")) or 0
+        timeout = float(params.get("timeout") or 0)
+        limit = _as_int(params.get("limit")) or 100
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        return self._updates[:limit]
+
+    def _m_setMyCommands(self, params: JSON) -> bool:
+        commands = _as_json(params.get("commands")) or []
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        for cmd in commands:
+            name, desc = cmd.get("command", ""), cmd.get("description", "")
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(desc) <= 256:
+                raise ApiError(400, "Bad Request: command description is invalid")
+        scope = _as_json(params.get("scope")) or {"type": "default"}
+        self.commands[(scope.get("type", "default"), params.get("language_code") or "")] = commands
+        return True
+
+    def _m_deleteMyCommands(self, params: JSON) -> bool:
+        scope = _as_json(params.get("scope")) or {"type": "default"}
+        self.commands.pop((scope.get("type", "default"), params.get("language_code") or ""), None)
+        return True
+
+    def _m_getMyCommands(self, params: JSON) -> list[JSON]:
+        scope = _as_json(params.get("scope")) or {"type": "default"}
+        return self.commands.get(
+            (scope.get("type", "default"), params.get("language_code") or ""), []
+        )
+
+    def _m_getChatMember(self, params: JSON) -> JSON:
+        chat_id, user_id = self._chat_id(params), _as_int(params.get("user_id"))
+        status = self.chat_members.get((chat_id, user_id or 0), "member")
+        return {"status": status, "user": self.user(user_id or 0)}
+
+    def _m_getChat(self, params: JSON) -> JSON:
+        chat_id = self._chat_id(params)
+        return {**self._chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _m_sendChatAction(self, params: JSON) -> bool:
+        self._chat(self._chat_id(params))
+        return True
+
+    def _m_answerCallbackQuery(self, params: JSON) -> bool:
+        text = params.get("text") or ""
+        if len(text) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _m_sendMessage(self, params: JSON) -> JSON:
+        chat_id = self._chat_id(params)
+        chat = self._chat(chat_id)
+        text = self._check_text(params)
+        self._check_markup(params)
+        self._check_flood(chat_id)
+        message_id = next(self._message_ids[chat_id])
+        raw: JSON = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._me(),
+            "text": text,
+        }
+        markup = _as_json(params.get("reply_markup"))
+        if markup:
+            raw["reply_markup"] = markup
+        self.messages[(chat_id, message_id)] = SentMessage(
+            chat_id=chat_id,
+            message_id=message_id,
+            text=params.get("text", ""),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            link_preview_options=_as_json(params.get("link_preview_options")),
+            raw=raw,
+        )
+        return raw
+
+    def _m_editMessageText(self, params: JSON) -> JSON:
+        chat_id = self._chat_id(params)
+        message_id = _as_int(params.get("message_id")) or 0
+        sent = self.messages.get((chat_id, message_id))
+        if sent is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        text = self._check_text(params)
+        self._check_markup(params)
+        markup = _as_json(params.get("reply_markup"))
+        if params.get("text") == sent.text and markup == sent.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        sent.text, sent.parse_mode, sent.reply_markup = (
+            params["text"],
+            params.get("parse_mode"),
+            markup,
+        )
+        sent.link_preview_options = _as_json(params.get("link_preview_options"))
+        sent.edits += 1
+        sent.raw = {**sent.raw, "text": text, "edit_date": int(time.time())}
+        if markup:
+            sent.raw["reply_markup"] = markup
+        else:
+            sent.raw.pop("reply_markup", None)
+        return sent.raw
+
+    def _m_editMessageReplyMarkup(self, params: JSON) -> JSON:
+        chat_id = self._chat_id(params)
+        sent = self.messages.get((chat_id, _as_int(params.get("message_id")) or 0))
+        if sent is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        sent.reply_markup = _as_json(params.get("reply_markup"))
+        return sent.raw
+
+    # ---- checks -------------------------------------------------------------------------
+
+    def _chat_id(self, params: JSON) -> int:
+        chat_id = _as_int(params.get("chat_id"))
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        return chat_id
+
+    def _chat(self, chat_id: int) -> JSON:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
+    def _check_text(self, params: JSON) -> str:
+        text = params.get("text")
+        if not text or not str(text).strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        parse_mode = params.get("parse_mode")
+        visible = str(text)
+        if parse_mode == "HTML":
+            try:
+                visible = parse_html(visible)
+            except ParseError as err:
+                raise ApiError(400, f"Bad Request: can't parse entities: {err}") from None
+        elif parse_mode:
+            raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return visible
+
+    def _check_markup(self, params: JSON) -> None:
+        markup = _as_json(params.get("reply_markup"))
+        if not markup:
+            return
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not button.get("text"):
+                    raise ApiError(
+                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                    )
+
+    def _check_flood(self, chat_id: int) -> None:
+        now = time.monotonic()
+        retry = 0.0
+        overall = self._sent_all
+        while overall and now - overall[0] >= 1.0:
+            overall.popleft()
+        if len(overall) >= self.limits.overall_per_second:
+            retry = max(retry, 1.0 - (now - overall[0]))
+        window, limit = (
+            (60.0, self.limits.per_group_per_minute)
+            if chat_id < 0
+            else (1.0, self.limits.per_chat_per_second)
+        )
+        chat = self._sent_chat[chat_id]
+        while chat and now - chat[0] >= window:
+            chat.popleft()
+        if len(chat) >= limit:
+            retry = max(retry, window - (now - chat[0]))
+        if retry > 0:
+            seconds = max(1, math.ceil(retry))
+            raise ApiError(
+                429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+            )
+        overall.append(now)
+        chat.append(now)
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, JSON] | None:
+    """Read one HTTP/1.1 request; return its path and parameters, or None at EOF."""
+    line = await reader.readline()
+    if not line:
+        return None
+    _method, target, _version = line.decode("latin-1").split(" ", 2)
+    headers: dict[str, str] = {}
+    while True:
+        raw = await reader.readline()
+        if raw in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = raw.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    body = await reader.readexactly(length) if length else b""
+    url = urlsplit(target)
+    params: JSON = dict(parse_qsl(url.query))
+    ctype = headers.get("content-type", "")
+    if body and ctype.startswith("application/json"):
+        params.update(json.loads(body))
+    elif body and ctype.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif body and ctype.startswith("multipart/form-data"):
+        params.update(_parse_multipart(body, ctype))
+    return url.path, params
+
+
+def _parse_multipart(body: bytes, ctype: str) -> JSON:
+    boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
+    params: JSON = {}
+    for part in body.split(b"--" + boundary):
+        head, _, value = part.partition(b"\r\n\r\n")
+        m = re.search(rb'name="([^"]+)"', head)
+        if m and b"filename=" not in head:
+            params[m.group(1).decode()] = value.rstrip(b"\r\n").decode("utf-8", "replace")
+    return params
