@@ -1,0 +1,99 @@
+"""UI strings and dates in the reader's language.
+
+Strings live in ``bot/locales/<lang>.toml`` (one file per language, editable by a
+translator, loaded once); English is the fallback for a missing key or language. Dates
+are formatted by Babel in the reader's locale.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+import tomllib
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date as _babel_format_date
+from babel.dates import format_interval
+
+logger = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+SUPPORTED: tuple[str, ...] = ("en", "ru", "uz", "kk", "ky", "tg")
+DEFAULT = "en"
+# Babel locale per UI language: Uzbek UI strings are in Latin script.
+_BABEL_LOCALE = {"en": "en", "ru": "ru", "uz": "uz_Latn", "kk": "kk", "ky": "ky", "tg": "tg"}
+
+
+def normalize_lang(code: str | None) -> str:
+    """Map a Telegram language_code (``ru``, ``en-US``, ``uz-Cyrl``) to a UI language."""
+    if not code:
+        return DEFAULT
+    base = code.replace("_", "-").split("-", 1)[0].lower()
+    return base if base in SUPPORTED else DEFAULT
+
+
+@cache
+def strings(lang: str) -> dict[str, str]:
+    """Return every UI string of a language as flat ``section.key`` → text."""
+    path = LOCALES_DIR / f"{lang}.toml"
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    flat: dict[str, str] = {}
+    _flatten(data, "", flat)
+    return flat
+
+
+def _flatten(node: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, f"{name}.", out)
+        else:
+            out[name] = str(value)
+
+
+def t(lang: str, key: str, /, **values: object) -> str:
+    """Return the UI string ``key`` in ``lang`` (English when missing), formatted with values.
+
+    Values are inserted as given: callers that build HTML escape them first.
+    """
+    text = strings(lang if lang in SUPPORTED else DEFAULT).get(key)
+    if text is None:
+        text = strings(DEFAULT).get(key)
+        if text is None:
+            raise KeyError(key)
+        logger.warning("UI string %s missing in %s; using English", key, lang)
+    return text.format(**values) if values else text
+
+
+def placeholders(text: str) -> set[str]:
+    """Return the ``{names}`` a UI string expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def babel_locale(lang: str) -> Locale:
+    """Return the Babel locale for a UI language."""
+    return Locale.parse(_BABEL_LOCALE.get(lang, "en"))
+
+
+def format_date(value: date | datetime, lang: str) -> str:
+    """Format a date the way a reader of ``lang`` writes it (``7 апр. 2026 г.``)."""
+    day = value.date() if isinstance(value, datetime) else value
+    return _babel_format_date(day, "medium", locale=babel_locale(lang))
+
+
+def format_dates(start: date | None, end: date | None, lang: str) -> str:
+    """Format an event's dates, one day or a range (``7–10 апр. 2025 г.``)."""
+    if start is None and end is None:
+        return ""
+    if start is None or end is None or start == end:
+        one = start or end
+        assert one is not None
+        return format_date(one, lang)
+    if end < start:
+        start, end = end, start
+    return format_interval(start, end, "yMMMd", locale=babel_locale(lang))
