@@ -1,0 +1,122 @@
+"""Read one source URL: a feed (with full text fetched for teaser entries) or a single page."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+
+from digests.errors import SourceError
+from digests.model import RawArticle
+from digests.sources.feeds import looks_like_feed, parse_feed
+from digests.sources.http import Fetcher
+from digests.sources.pages import extract_page
+
+logger = logging.getLogger(__name__)
+
+# Feeds that carry only a teaser give a few hundred characters; an article is longer.
+TEASER_CHARS = 600
+
+
+@dataclass(frozen=True)
+class SourceRead:
+    """What one read of a source gave: articles, per-item errors and the new validators."""
+
+    articles: list[RawArticle] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    final_url: str = ""
+
+
+async def read_url(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    source: str | None = None,
+    fetch_full_text: bool = True,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> SourceRead:
+    """Fetch a feed or page and return its articles; raise SourceError if the URL itself fails."""
+    result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    if result.not_modified:
+        return SourceRead(
+            etag=result.etag, last_modified=result.last_modified, not_modified=True,
+            final_url=result.url,
+        )
+    errors: list[str] = []
+    if looks_like_feed(result.content, result.content_type):
+        feed = parse_feed(
+            result.content, url=result.url, declared_encoding=result.charset, source=source
+        )
+        errors.extend(feed.errors)
+        articles = feed.entries
+        if fetch_full_text:
+            articles = await _complete(fetcher, articles, errors)
+    else:
+        articles = [
+            extract_page(
+                result.content, url=result.url, source=source, declared_encoding=result.charset
+            )
+        ]
+    return SourceRead(
+        articles=articles,
+        errors=errors,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        final_url=result.url,
+    )
+
+
+async def _complete(
+    fetcher: Fetcher, articles: list[RawArticle], errors: list[str]
+) -> list[RawArticle]:
+    """Replace teaser-only entries with the full text of their pages, where that works."""
+    # the Fetcher's per-host semaphore keeps this polite however many teasers there are
+    tasks = [
+        _full_text(fetcher, article) if _is_teaser(article) else _as_is(article)
+        for article in articles
+    ]
+    outcomes = await asyncio.gather(*tasks)
+    completed: list[RawArticle] = []
+    for article, error in outcomes:
+        completed.append(article)
+        if error:
+            errors.append(error)
+    return completed
+
+
+def _is_teaser(article: RawArticle) -> bool:
+    return (
+        len(article.text) < TEASER_CHARS
+        and article.url is not None
+        and article.url.startswith(("http://", "https://"))
+    )
+
+
+async def _as_is(article: RawArticle) -> tuple[RawArticle, str | None]:
+    return article, None
+
+
+async def _full_text(fetcher: Fetcher, article: RawArticle) -> tuple[RawArticle, str | None]:
+    assert article.url is not None  # _is_teaser checked it
+    try:
+        result = await fetcher.fetch(article.url)
+        page = extract_page(
+            result.content, url=result.url, source=article.source,
+            declared_encoding=result.charset,
+        )
+    except SourceError as exc:
+        logger.info("kept the teaser of %s: %s", article.url, exc.reason)
+        return article, f"{article.url}: full text not fetched, teaser kept ({exc.reason})"
+    if len(page.text) <= len(article.text):
+        return article, None
+    return (
+        dataclasses.replace(
+            article, text=page.text, published=article.published or page.published
+        ),
+        None,
+    )
