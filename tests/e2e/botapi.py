@@ -89,9 +89,7 @@ def parse_html(text: str) -> str:
                 raise ParseError(f'Unsupported start tag "{name}" at byte offset {i}')
             if closing:
                 if not stack or stack[-1] != name:
-                    raise ParseError(
-                        f"Unmatched end tag at byte offset {i}: </{name}>"
-                    )
+                    raise ParseError(f"Unmatched end tag at byte offset {i}: </{name}>")
                 stack.pop()
             else:
                 for am in _ATTR.finditer(attrs):
@@ -269,6 +267,10 @@ class BotAPIServer:
             user["language_code"] = language_code
         return user
 
+    def add_chat(self, chat: JSON) -> None:
+        """Make a chat known (as if a user had started the bot there earlier)."""
+        self._chats[chat["id"]] = chat
+
     def push_text(self, chat: JSON, user: JSON, text: str) -> JSON:
         """Deliver a text message from a user; commands get their bot_command entity."""
         self._chats[chat["id"]] = chat
@@ -365,11 +367,11 @@ class BotAPIServer:
         predicate: Callable[[Call], bool],
         *,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        wait: float = 10.0,
         since: int = 0,
     ) -> list[Call]:
         """Wait until ``count`` recorded calls (from index ``since``) satisfy ``predicate``."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         while True:
             found = [c for c in self.calls[since:] if c.status and predicate(c)]
             if len(found) >= count:
@@ -377,13 +379,18 @@ class BotAPIServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 names = [(c.method, c.status) for c in self.calls[since:]]
-                raise TimeoutError(f"waited {timeout}s; calls so far: {names}")
+                raise TimeoutError(f"waited {wait}s; calls so far: {names}")
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), remaining)
 
     async def wait_sent(
-        self, chat_id: int, *, count: int = 1, timeout: float = 10.0, since: int = 0  # noqa: ASYNC109
+        self,
+        chat_id: int,
+        *,
+        count: int = 1,
+        wait: float = 10.0,
+        since: int = 0,
     ) -> list[Call]:
         """Wait until the bot has successfully sent ``count`` messages to a chat."""
         return await self.wait_for(
@@ -391,7 +398,7 @@ class BotAPIServer:
                 c.method == "sendMessage" and c.ok and _as_int(c.params.get("chat_id")) == chat_id
             ),
             count=count,
-            timeout=timeout,
+            wait=wait,
             since=since,
         )
 

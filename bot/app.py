@@ -1,0 +1,141 @@
+"""The composition root: build the Application, open and close its resources, run it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import handlers, i18n, render
+from bot.config import Config
+from bot.context import BotData, ChaikhanaContext, ChatData
+from storage import db as storage_db
+
+logger = logging.getLogger(__name__)
+
+# PTB 22 warns on every RetryAfter unless retry_after is opted in as a timedelta; we never
+# read it as an int, so opt in (the rate limiter reads the timedelta itself).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+def build_application(cfg: Config, *, engine: AsyncEngine | None = None) -> Application:  # type: ignore[type-arg]
+    """Build the bot: token, Bot API server, typed context, rate limiter, handlers."""
+    tg = cfg.telegram
+    context_types = ContextTypes(context=ChaikhanaContext, chat_data=ChatData, bot_data=BotData)
+    app = (
+        ApplicationBuilder()
+        .token(cfg.require_token())
+        .base_url(tg.base_url)
+        .base_file_url(tg.base_file_url)
+        .context_types(context_types)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
+        .connect_timeout(tg.connect_timeout)
+        .read_timeout(tg.read_timeout)
+        .get_updates_connect_timeout(tg.connect_timeout)
+        .get_updates_read_timeout(tg.read_timeout)
+        .post_init(_start)
+        .post_shutdown(_stop)
+        .build()
+    )
+    data: BotData = app.bot_data
+    data.cfg = cfg
+    data.engine = engine
+    handlers.register(app)
+    return app
+
+
+async def _start(app: Application) -> None:  # type: ignore[type-arg]
+    """Open the database and publish the command menu in every UI language."""
+    data: BotData = app.bot_data
+    assert data.cfg is not None
+    if data.engine is None:
+        data.engine = storage_db.make_engine(data.cfg.database.url, echo=data.cfg.database.echo)
+        data.owns_engine = True
+        await storage_db.upgrade(data.engine)
+    data.sessionmaker = storage_db.make_sessionmaker(data.engine)
+    for lang in i18n.SUPPORTED:
+        menu = [BotCommand(name, text) for name, text in render.commands(lang)]
+        await app.bot.set_my_commands(menu, language_code=lang)
+    await app.bot.set_my_commands(
+        [BotCommand(name, text) for name, text in render.commands(i18n.DEFAULT)]
+    )
+    logger.info("bot @%s started", app.bot.username)
+
+
+async def _stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Close the database if the application opened it."""
+    data: BotData = app.bot_data
+    if data.engine is not None and data.owns_engine:
+        await data.engine.dispose()
+        data.engine = None
+    data.sessionmaker = None
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Run the application (polling or webhook, per config) for the duration of the block."""
+    data: BotData = app.bot_data
+    assert data.cfg is not None and app.updater is not None
+    tg = data.cfg.telegram
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        if tg.mode == "webhook":
+            await app.updater.start_webhook(
+                listen=tg.webhook_listen,
+                port=tg.webhook_port,
+                url_path="telegram",
+                webhook_url=tg.webhook_url,
+                secret_token=tg.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=tg.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+        await app.start()
+        yield app
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def run(cfg: Config) -> None:
+    """Run the bot until SIGINT or SIGTERM."""
+    if cfg.telegram.mode == "webhook" and not cfg.telegram.webhook_secret:
+        logger.warning("telegram.webhook_secret is empty: anyone can post updates to the webhook")
+    app = build_application(cfg)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with running(app):
+        await stop.wait()
+    logger.info("bot stopped")
+
+
+def run_bot(cfg: Config) -> None:
+    """Run the bot (``chaikhana run``): long polling, or a webhook when configured."""
+    cfg.require_token()
+    asyncio.run(run(cfg))

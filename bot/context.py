@@ -1,0 +1,75 @@
+"""The typed context every handler gets: the database, the config and the reader's language."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot import i18n
+from bot.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class BotData:
+    """Long-lived resources, created in post_init and closed in post_shutdown."""
+
+    cfg: Config | None = None
+    engine: AsyncEngine | None = None
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    owns_engine: bool = False
+
+
+@dataclass(slots=True)
+class ChatData:
+    """What the bot remembers about a chat between updates (in memory only)."""
+
+    ui_lang: str | None = None
+    lang_loaded: bool = False
+    searches: dict[int, str] = field(default_factory=dict)
+    next_search: int = 0
+
+    def remember_search(self, query: str) -> int:
+        """Keep a search query for its "More" button; return its number."""
+        self.next_search += 1
+        self.searches[self.next_search] = query
+        for old in [n for n in self.searches if n <= self.next_search - 50]:
+            del self.searches[old]
+        return self.next_search
+
+
+class ChaikhanaContext(CallbackContext[ExtBot[None], dict, ChatData, BotData]):  # type: ignore[type-arg]
+    """CallbackContext with typed access to the session factory, config and UI language."""
+
+    @property
+    def db(self) -> async_sessionmaker[AsyncSession]:
+        """Return the session factory (one session per update)."""
+        maker = self.bot_data.sessionmaker
+        if maker is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return maker
+
+    @property
+    def cfg(self) -> Config:
+        """Return the configuration the application was built with."""
+        cfg = self.bot_data.cfg
+        if cfg is None:
+            raise RuntimeError("the application has no config")
+        return cfg
+
+    @property
+    def chat(self) -> ChatData:
+        """Return the chat's data (a throwaway one for updates without a chat)."""
+        return self.chat_data if self.chat_data is not None else ChatData()
+
+    def lang_for(self, language_code: str | None) -> str:
+        """Return the UI language: the chat's choice, else the user's Telegram language."""
+        chosen = self.chat_data.ui_lang if self.chat_data is not None else None
+        return chosen or i18n.normalize_lang(language_code)
+
+
+ChaikhanaApp = Application[ExtBot[None], ChaikhanaContext, dict, ChatData, BotData, object]  # type: ignore[type-arg]

@@ -1,0 +1,52 @@
+"""Handler registration, in the order PTB tries them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import buttons, commands
+from bot.handlers.common import load_chat_lang
+from bot.handlers.errors import on_error
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Register every handler: chat language first, commands, buttons, then the fallbacks."""
+    app.add_handler(TypeHandler(Update, load_chat_lang), group=-1)
+
+    app.add_handler(CommandHandler("start", commands.start))
+    app.add_handler(CommandHandler("help", commands.help_))
+    app.add_handler(CommandHandler("country", commands.country))
+    app.add_handler(CommandHandler("event", commands.event))
+    app.add_handler(CommandHandler("events", commands.events))
+    app.add_handler(CommandHandler("search", commands.search))
+    app.add_handler(CommandHandler("latest", commands.latest))
+    app.add_handler(CommandHandler("topic", commands.topic))
+    app.add_handler(CommandHandler("lang", commands.lang_))
+
+    app.add_handler(CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.topic_page, pattern=r"^t:[\w-]+:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.event_page, pattern=r"^e:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.search_page, pattern=r"^s:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.pick_country, pattern=r"^cp$"))
+    app.add_handler(CallbackQueryHandler(buttons.pick_lang, pattern=r"^lp$"))
+    app.add_handler(CallbackQueryHandler(buttons.set_lang, pattern=r"^lang:[a-z]{2}$"))
+    app.add_handler(CallbackQueryHandler(buttons.stale))
+
+    # Unknown commands get a hint; other chatter (in groups above all) is ignored.
+    app.add_handler(MessageHandler(filters.COMMAND, commands.unknown))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, commands.unknown))
+
+    app.add_error_handler(on_error)

@@ -1,0 +1,109 @@
+"""What every handler shares: the reader's language, the argument, sending a Reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from telegram import LinkPreviewOptions, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+
+from bot import render
+from bot.context import ChaikhanaContext
+from bot.render import Reply
+from storage import lookups
+
+logger = logging.getLogger(__name__)
+
+MAX_ARGUMENT = 200
+# Bidi controls and other format characters change how text displays, not what it says.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def lang(update: Update, context: ChaikhanaContext) -> str:
+    """Return the reader's UI language for this update."""
+    user = update.effective_user
+    return context.lang_for(user.language_code if user else None)
+
+
+async def load_chat_lang(update: Update, context: ChaikhanaContext) -> None:
+    """Recall, once per chat and process, the UI language the chat chose earlier."""
+    chat = update.effective_chat
+    if chat is None or context.chat_data is None or context.chat_data.lang_loaded:
+        return
+    async with context.db() as session:
+        context.chat_data.ui_lang = await lookups.chat_lang(session, chat.id)
+    context.chat_data.lang_loaded = True
+
+
+def clean(text: str) -> str:
+    """Drop control and bidi characters, collapse white space."""
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    return " ".join(text.split())
+
+
+async def argument(update: Update, context: ChaikhanaContext) -> str | None:
+    """Return the command's argument, or None after politely refusing an overlong one."""
+    message = update.effective_message
+    raw = message.text if message and message.text else ""
+    parts = raw.split(maxsplit=1)
+    text = clean(parts[1]) if len(parts) > 1 else ""
+    if len(text) > MAX_ARGUMENT:
+        await send(
+            update,
+            context,
+            render.message(lang(update, context), "error.too_long", max=MAX_ARGUMENT),
+        )
+        return None
+    return text
+
+
+def is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def send(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
+    """Send a Reply as HTML messages; in groups, the first answers the command."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    message = update.effective_message
+    quote = (
+        ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        if is_group(update) and message is not None and update.callback_query is None
+        else None
+    )
+    for i, text in enumerate(reply.texts):
+        last = i == len(reply.texts) - 1
+        await context.bot.send_message(
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=not reply.preview),
+            reply_markup=reply.keyboard if last else None,
+            reply_parameters=quote if i == 0 else None,
+        )
+
+
+async def edit(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
+    """Show a Reply in place of the message whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    first, *rest = reply.texts
+    try:
+        await query.edit_message_text(
+            first,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=not reply.preview),
+            reply_markup=reply.keyboard if not rest else None,
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    if rest:
+        await send(update, context, Reply(tuple(rest), reply.keyboard, reply.preview))

@@ -1,0 +1,386 @@
+"""Render lookups as Telegram HTML replies, in the reader's language.
+
+Everything that came from the web (titles, summaries, source names, event names, places,
+user queries) is escaped here, once. A list is split into messages of at most 4096
+characters at story boundaries, so no message is ever cut inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from babel import Locale
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import i18n
+from bot.i18n import t
+from storage.lookups import CountryAnswer, EventCard, EventView, StoryPage, StoryView
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096
+MAX_TITLE = 200
+MAX_SUMMARY = 320
+MAX_QUERY_SHOWN = 60
+FOCUS_COUNTRIES = ("kz", "uz", "kg", "tj", "tm")
+FALLBACK_TOPICS = ("ai", "fintech", "startups", "telecom", "egov", "crypto")
+CALLBACK_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send: one or more HTML messages, a keyboard under the last one."""
+
+    texts: tuple[str, ...]
+    keyboard: InlineKeyboardMarkup | None = None
+    preview: bool = False
+
+
+# ---- pieces -------------------------------------------------------------------------------
+
+
+def esc(text: str | None) -> str:
+    """Escape text from the web (or a user) for Telegram HTML."""
+    return html.escape(text or "", quote=True)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to ``limit`` characters at a word boundary, marking the cut with …."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«“A-ZА-ЯЁЎҚҒҲӘӨҮҰІҢҺӢӮҶ0-9])")
+
+
+def brief(summary: str) -> str:
+    """Keep the first one or two sentences of a summary, within MAX_SUMMARY characters."""
+    sentences = _SENTENCE_END.split(" ".join(summary.split()))
+    text = sentences[0] if sentences else ""
+    if len(sentences) > 1 and len(text) + len(sentences[1]) < MAX_SUMMARY:
+        text = f"{text} {sentences[1]}"
+    return shorten(text, MAX_SUMMARY)
+
+
+def flag(code: str) -> str:
+    """Return the flag emoji of an ISO 3166 alpha-2 code (🇰🇿 for kz)."""
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in code)
+
+
+def country_name(code: str, lang: str) -> str:
+    """Name a country in the reader's language."""
+    try:
+        from digests.understand import countries
+
+        return str(countries.name(code, lang))
+    except (ImportError, AttributeError, KeyError, LookupError):
+        name = Locale.parse(i18n.babel_locale(lang)).territories.get(code.upper())
+        return name or code.upper()
+
+
+def topic_label(topic: str, lang: str) -> str:
+    """Name a topic in the reader's language."""
+    try:
+        from digests.understand import topics
+
+        return str(topics.label(topic, lang))
+    except (ImportError, AttributeError, KeyError, LookupError):
+        return topic
+
+
+def topic_keys() -> tuple[str, ...]:
+    """Return the topics the bot knows."""
+    try:
+        from digests.understand import topics
+
+        return tuple(topics.TOPICS)
+    except (ImportError, AttributeError):
+        return FALLBACK_TOPICS
+
+
+def visible_length(text: str) -> int:
+    """Measure HTML as Telegram does: tags removed, entities decoded, UTF-16 code units."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def story(view: StoryView, lang: str) -> str:
+    """Render one story: flags, linked title, a brief summary, sources, languages, date."""
+    flags = "".join(flag(c) for c in view.countries)
+    title = f"<b>{esc(shorten(view.title, MAX_TITLE))}</b>"
+    if view.url and view.url.startswith(("http://", "https://")):
+        title = f'<a href="{esc(view.url)}">{title}</a>'
+    lines = [f"{flags} {title}".strip()]
+    summary = brief(view.summary)
+    if summary:
+        lines.append(esc(summary))
+    meta = []
+    if view.sources:
+        meta.append(" · ".join(esc(shorten(s, 40)) for s in view.sources[:4]))
+    if view.langs:
+        meta.append(" ".join(code.upper() for code in view.langs))
+    if view.published:
+        meta.append(i18n.format_date(view.published, lang))
+    if meta:
+        lines.append(f"<i>{' · '.join(meta)}</i>")
+    return "\n".join(lines)
+
+
+def split(blocks: Sequence[str], *, limit: int = MAX_MESSAGE) -> tuple[str, ...]:
+    """Join blocks into messages of at most ``limit`` visible characters, never mid-block."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for block in blocks:
+        length = visible_length(block)
+        if length > limit:  # one block alone is too long: only plain text can be cut
+            logger.warning("a block of %d characters was shortened", length)
+            block = esc(shorten(html.unescape(re.sub(r"<[^>]*>", "", block)), limit - 10))
+            length = visible_length(block)
+        extra = length + (2 if current else 0)
+        if current and size + extra > limit:
+            messages.append("\n\n".join(current))
+            current, size = [], 0
+            extra = length
+        current.append(block)
+        size += extra
+    if current:
+        messages.append("\n\n".join(current))
+    return tuple(messages)
+
+
+def _page_texts(header: str, page: StoryPage, lang: str) -> tuple[str, ...]:
+    blocks = [header, *(story(v, lang) for v in page.stories)]
+    if page.offset:
+        blocks.append(f"<i>{esc(t(lang, 'list.page', page=page.offset // page.limit + 1))}</i>")
+    return split(blocks)
+
+
+def _more(lang: str, data: str | None) -> InlineKeyboardMarkup | None:
+    if data is None or len(data.encode()) > CALLBACK_MAX:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "list.more"), callback_data=data)]])
+
+
+def _query(query: str) -> str:
+    return esc(shorten(query, MAX_QUERY_SHOWN))
+
+
+# ---- replies ------------------------------------------------------------------------------
+
+
+def start(lang: str, name: str | None) -> Reply:
+    """Greet, say what the bot does, offer language and country buttons."""
+    greeting = t(lang, "start.greeting", name=esc(shorten(name or "🙂", 64)))
+    text = f"{greeting}\n\n{t(lang, 'start.about')}"
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "start.button_lang"), callback_data="lp"),
+                InlineKeyboardButton(t(lang, "start.button_country"), callback_data="cp"),
+            ]
+        ]
+    )
+    return Reply((text,), keyboard)
+
+
+HELP_COMMANDS = ("country", "event", "events", "search", "latest", "topic", "lang", "start", "help")
+
+
+def help_text(lang: str, bot_username: str) -> Reply:
+    """List every command with a one-line description and an example."""
+    lines = [t(lang, "help.title"), ""]
+    for command in HELP_COMMANDS:
+        example = t(lang, f"example.{command}")
+        lines.append(f"/{command} — {t(lang, f'cmd.{command}')}")
+        if example != f"/{command}":
+            lines.append(f"    <i>{t(lang, 'help.example')}</i> <code>{esc(example)}</code>")
+    lines.extend(["", t(lang, "help.footer", bot=esc(bot_username))])
+    return Reply(("\n".join(lines),))
+
+
+def commands(lang: str) -> list[tuple[str, str]]:
+    """Return the command menu (command, description) for setMyCommands."""
+    return [(command, t(lang, f"cmd.{command}")) for command in HELP_COMMANDS]
+
+
+def country_picker(lang: str) -> Reply:
+    """Ask which country, with buttons for the five the bot serves first."""
+    buttons = [
+        InlineKeyboardButton(f"{flag(c)} {country_name(c, lang)}", callback_data=f"c:{c}:0")
+        for c in FOCUS_COUNTRIES
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Reply((esc(t(lang, "country.ask")),), InlineKeyboardMarkup(rows))
+
+
+def country(answer: CountryAnswer, lang: str) -> Reply:
+    """Render /country: stories, the closest match, "did you mean" buttons, or not found."""
+    if answer.code is None:
+        if not answer.suggestions:
+            return Reply((esc(t(lang, "country.not_found", query=answer.query)),))
+        buttons = [
+            [InlineKeyboardButton(f"{flag(c)} {country_name(c, lang)}", callback_data=f"c:{c}:0")]
+            for c in answer.suggestions
+        ]
+        return Reply((esc(t(lang, "country.did_you_mean")),), InlineKeyboardMarkup(buttons))
+    assert answer.page is not None
+    name = country_name(answer.code, lang)
+    header = t(lang, "country.header", flag=flag(answer.code), country=esc(name))
+    if not answer.exact and answer.page.offset == 0:
+        note = esc(t(lang, "country.closest", country=name, query=shorten(answer.query, 60)))
+        header = f"<i>{note}</i>\n{header}"
+    if not answer.page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=name))}",))
+    more = f"c:{answer.code}:{answer.page.next_offset}" if answer.page.has_more else None
+    return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
+
+
+def latest(page: StoryPage, lang: str) -> Reply:
+    """Render /latest."""
+    header = t(lang, "latest.header")
+    if not page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'latest.empty'))}",))
+    more = f"l:{page.next_offset}" if page.has_more else None
+    return Reply(_page_texts(header, page, lang), _more(lang, more))
+
+
+def topic_picker(lang: str, query: str | None = None) -> Reply:
+    """Ask which topic, with a button for each."""
+    text = t(lang, "topic.not_found", query=_query(query)) if query else esc(t(lang, "topic.ask"))
+    buttons = [
+        InlineKeyboardButton(topic_label(k, lang), callback_data=f"t:{k}:0") for k in topic_keys()
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Reply((text,), InlineKeyboardMarkup(rows))
+
+
+def topic(key: str, page: StoryPage, lang: str) -> Reply:
+    """Render /topic for a known topic."""
+    label = topic_label(key, lang)
+    header = t(lang, "topic.header", topic=esc(label))
+    if not page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'topic.empty', topic=label))}",))
+    more = f"t:{key}:{page.next_offset}" if page.has_more else None
+    return Reply(_page_texts(header, page, lang), _more(lang, more))
+
+
+def search_ask(lang: str) -> Reply:
+    """Ask for words to search."""
+    return Reply((esc(t(lang, "search.ask")),))
+
+
+def search(query: str, page: StoryPage, lang: str, more_data: str | None) -> Reply:
+    """Render /search results (``more_data`` is the callback that pages on)."""
+    if not page.stories:
+        return Reply((t(lang, "search.empty", query=_query(query)),))
+    header = t(lang, "search.header", query=_query(query))
+    return Reply(_page_texts(header, page, lang), _more(lang, more_data if page.has_more else None))
+
+
+def event_line(event: EventView, lang: str) -> str:
+    """Render one event of the list: name, dates, place, number of articles."""
+    parts = [f"<b>{esc(shorten(event.name, 120))}</b>"]
+    dates = i18n.format_dates(event.start, event.end, lang)
+    details = [d for d in (dates, esc(event.place or "")) if d]
+    if event.country:
+        details.append(flag(event.country))
+    details.append(esc(t(lang, "event.articles", count=event.articles)))
+    parts.append(" · ".join(details))
+    return "📅 " + "\n".join(parts)
+
+
+def events(items: Sequence[EventView], lang: str) -> Reply:
+    """Render /events: upcoming and recent events, each with a button to its card."""
+    header = t(lang, "event.list_header")
+    if not items:
+        return Reply((f"{header}\n\n{esc(t(lang, 'event.list_empty'))}",))
+    buttons = [
+        [InlineKeyboardButton(shorten(ev.name, 40), callback_data=f"e:{ev.id}:0")]
+        for ev in items[:8]
+    ]
+    return Reply(
+        split([header, *(event_line(ev, lang) for ev in items)]), InlineKeyboardMarkup(buttons)
+    )
+
+
+def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
+    """Render an event's card: dates in the reader's locale, place, country, its stories."""
+    if card is None:
+        return Reply((t(lang, "event.not_found", query=_query(query)),))
+    ev = card.event
+    lines = [f"📅 <b>{esc(ev.name)}</b>"]
+    dates = i18n.format_dates(ev.start, ev.end, lang)
+    if dates:
+        lines.append(dates)
+    if ev.place:
+        lines.append(f"{esc(t(lang, 'event.place'))}: {esc(ev.place)}")
+    if ev.country:
+        name = esc(country_name(ev.country, lang))
+        lines.append(f"{esc(t(lang, 'event.country'))}: {flag(ev.country)} {name}")
+    lines.append(esc(t(lang, "event.articles", count=ev.articles)))
+    header = "\n".join(lines)
+    if card.page.offset:
+        header = f"📅 <b>{esc(ev.name)}</b>"
+    if not card.page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'event.no_stories'))}",))
+    header = f"{header}\n\n<b>{esc(t(lang, 'event.stories'))}</b>"
+    more = f"e:{ev.id}:{card.page.next_offset}" if card.page.has_more else None
+    return Reply(_page_texts(header, card.page, lang), _more(lang, more))
+
+
+def lang_picker(lang: str) -> Reply:
+    """Offer the UI languages, each named in itself."""
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if code == lang else "") + t(code, "lang.name"), callback_data=f"lang:{code}"
+        )
+        for code in i18n.SUPPORTED
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return Reply((esc(t(lang, "lang.pick")),), InlineKeyboardMarkup(rows))
+
+
+def lang_set(lang: str) -> Reply:
+    """Confirm the new UI language, in it."""
+    return Reply((esc(t(lang, "lang.set")),))
+
+
+def message(lang: str, key: str, **values: object) -> Reply:
+    """Render one plain UI sentence (errors, hints), values escaped."""
+    return Reply((t(lang, key, **{k: esc(str(v)) for k, v in values.items()}),))
+
+
+def topic_key(name: str, lang: str) -> str | None:
+    """Find the topic a reader means: its key or its label in any UI language, near misses too."""
+    from rapidfuzz import fuzz, process, utils
+
+    wanted = name.strip().casefold()
+    if not wanted:
+        return None
+    keys = topic_keys()
+    choices: dict[str, str] = {}
+    for key in keys:
+        choices[f"{key}|key"] = key
+        for ui in i18n.SUPPORTED:
+            choices[f"{key}|{ui}"] = topic_label(key, ui)
+    for choice, label in choices.items():
+        if label.casefold() == wanted:
+            return choice.split("|", 1)[0]
+    found = process.extractOne(
+        wanted, choices, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=85
+    )
+    return found[2].split("|", 1)[0] if found else None
