@@ -37,6 +37,9 @@ class TelegramConfig(_Section):
     webhook_secret: str = ""
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
+    poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates long-poll seconds")
+    max_retries: int = Field(default=3, ge=0, le=10, description="retries of a 429 answer")
+    page_size: int = Field(default=5, ge=1, le=10, description="stories per lookup reply")
 
 
 class DatabaseConfig(_Section):
