@@ -137,6 +137,7 @@ class Pred:
     events: list[dict[str, Any]] = field(default_factory=list)
     summary: str = ""
     story: Any = None
+    published: str | None = None
     seconds: float | None = None
     error: str | None = None
 
@@ -171,6 +172,7 @@ def predict_with_code(labels: list[dict[str, Any]], art_dir: Path) -> tuple[list
         p.countries = [c.lower() for c in art.countries]
         p.events = [{"name": e.name, "start": iso(e.start), "end": iso(e.end), "place": e.place} for e in art.events]
         p.summary = art.summary or ""
+        p.published = iso(art.published)
         candidates = [StoryCandidate(article_id=a, story_id=s, features=f) for a, s, f in seen]
         try:
             sid = best_story(art.features, candidates)
@@ -216,11 +218,13 @@ def predict_from_json(labels: list[dict[str, Any]], art_dir: Path, json_path: Pa
         got[fname] = Pred(
             file=fname,
             lang=obj.get("lang"),
+            script=obj.get("script"),
             countries=[str(c).lower() for c in obj.get("countries") or []],
             events=[{"name": e.get("name"), "start": iso(e.get("start")), "end": iso(e.get("end")), "place": e.get("place")}
                     for e in obj.get("events") or []],
             summary=obj.get("summary") or "",
             story=obj.get("story"),
+            published=iso(obj.get("published")),
         )
     if unmatched:
         print(f"note: {unmatched} JSON line(s) matched no labelled article")
@@ -285,6 +289,7 @@ class Row:
     empty: int = 0
     errors: int = 0
     pub_n: int = 0
+    pub_ok: int = 0
 
 
 def ratio(a: int, b: int) -> float | None:
@@ -330,6 +335,9 @@ def score(labels: list[dict[str, Any]], preds: list[Pred], verbose: bool) -> dic
             hits = boilerplate_hits(p.summary, lab)
             r.bp_hits += len(hits)
             r.bp_articles += int(bool(hits))
+            if lab.get("published"):
+                r.pub_n += 1
+                r.pub_ok += int(p.published == lab["published"])
             r.too_long += int(len(p.summary) > TARGETS["summary_len"])
             r.empty += int(not p.summary.strip())
             if key == "ALL":
@@ -372,7 +380,7 @@ def print_table(rows: dict[str, Row], times: list[float], mode: str) -> None:
         k for k in rows if k not in {"ru", "en", "uz", "kk", "ky", "tg", "tk", "ALL"}) + ["ALL"]
     head = (f"{'lang':<5}{'n':>4}  {'lang_acc':>8} {'script':>6}  {'ctry_P':>6} {'ctry_R':>6} {'ctry_F1':>7}  "
             f"{'ev_rec':>6} {'ev_name':>7} {'ev_n':>4}  {'pair_P':>6} {'pair_R':>6} {'pairs':>5}  "
-            f"{'bp_hits':>7} {'bp_art':>6} {'>400':>4} {'empty':>5} {'err':>3}")
+            f"{'bp_hits':>7} {'bp_art':>6} {'>400':>4} {'empty':>5} {'pub_acc':>7} {'err':>3}")
     print(f"Understanding benchmark ({mode})")
     print(head)
     print("-" * len(head))
@@ -386,17 +394,18 @@ def print_table(rows: dict[str, Row], times: list[float], mode: str) -> None:
               f"{fmt(cp):>6} {fmt(cr):>6} {fmt(f1(cp, cr)):>7}  "
               f"{fmt(ratio(r.ev_full, r.ev_n)):>6} {fmt(ratio(r.ev_name, r.ev_n)):>7} {r.ev_n:>4}  "
               f"{fmt(pp):>6} {fmt(pr):>6} {r.pair_tp + r.pair_fn:>5}  "
-              f"{r.bp_hits:>7} {r.bp_articles:>6} {r.too_long:>4} {r.empty:>5} {r.errors:>3}")
+              f"{r.bp_hits:>7} {r.bp_articles:>6} {r.too_long:>4} {r.empty:>5} {fmt(ratio(r.pub_ok, r.pub_n)):>7} {r.errors:>3}")
     t = TARGETS
     print(f"{'target':<5}{'':>4}  {'>=' + str(t['lang']):>8} {'':>6}  {'':>6} {'':>6} {'>=' + str(t['country_f1']):>7}  "
           f"{'>=' + str(t['event_recall']):>6} {'':>7} {'':>4}  {'>=' + str(t['pair_p']):>6} {'>=' + str(t['pair_r']):>6} {'':>5}  "
           f"{'0':>7} {'0':>6} {'0':>4}")
-    print("\nColumns: lang_acc = predicted language equals the label; script = Cyrl/Latn (code mode only);"
+    print("\nColumns: lang_acc = predicted language equals the label; script = Cyrl/Latn, when the output carries it;"
           "\n  ctry_* = micro precision/recall/F1 over (article, country-about) pairs;"
           "\n  ev_rec = labelled events found with the labelled start/end dates and place; ev_name = name only;"
           "\n  pair_* = pairwise story precision/recall (a cross-language pair counts in both languages' rows);"
           "\n  bp_hits = boilerplate strings (labelled or generic) found in summaries, bp_art = summaries with any;"
-          "\n  >400 = summaries longer than 400 characters; empty = empty summaries; err = read/understand errors.")
+          "\n  >400 = summaries longer than 400 characters; empty = empty summaries;"
+          "\n  pub_acc = published date equals the label, where the text states one; err = read/understand errors.")
     if times:
         print(f"\nunderstand() time per article: mean {statistics.mean(times) * 1000:.2f} ms, "
               f"median {statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms (n={len(times)})")
