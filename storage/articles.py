@@ -1,0 +1,364 @@
+"""Article repository: dedupe, insert with tags/events/keys, story candidates, lookups.
+
+Functions take the session first and never commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.model import Article, Event, StoryCandidate, StoryFeatures
+from storage import models
+from storage.errors import NotFound
+
+logger = logging.getLogger(__name__)
+
+_articles = models.Article.__table__
+_stories = models.Story.__table__
+_tags = models.ArticleTag.__table__
+_events = models.Event.__table__
+_article_events = models.ArticleEvent.__table__
+_keys = models.ArticleKey.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """Where an article was stored: its id and the story it joined."""
+
+    id: int
+    story_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """A stored article as the bot and CLI show it."""
+
+    id: int
+    url: str | None
+    title: str
+    summary: str
+    published: datetime | None
+    lang: str
+    countries: tuple[str, ...]
+    topics: tuple[str, ...]
+    events: tuple[Event, ...]
+    story_id: int
+    source_name: str | None
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Tell whether an integrity error is a UNIQUE/PRIMARY KEY violation on either backend."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
+        return True
+    message = str(orig)
+    return "UNIQUE constraint failed" in message or "duplicate key value" in message
+
+
+async def find_duplicate(
+    session: AsyncSession,
+    *,
+    canonical_url: str | None,
+    guid: str | None,
+    source_id: int | None,
+    content_hash: str,
+) -> int | None:
+    """Return the id of a stored article that is the same as the one described, if any."""
+    a = models.Article
+    conditions: list[ColumnElement[bool]] = [a.content_hash == content_hash]
+    if canonical_url:
+        conditions.append(a.canonical_url == canonical_url)
+    if guid:
+        conditions.append(
+            a.guid == guid if source_id is None else and_(a.guid == guid, a.source_id == source_id)
+        )
+    stmt = select(a.id).where(or_(*conditions)).order_by(a.id).limit(1)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _merge_events(events: Iterable[Event]) -> list[Event]:
+    """Collapse events with the same key, the first one winning and the rest filling gaps."""
+    merged: dict[str, Event] = {}
+    for event in events:
+        known = merged.get(event.key)
+        if known is None:
+            merged[event.key] = event
+        else:
+            merged[event.key] = Event(
+                key=known.key,
+                name=known.name,
+                start=known.start or event.start,
+                end=known.end or event.end,
+                place=known.place or event.place,
+                country=known.country or event.country,
+            )
+    return list(merged.values())
+
+
+async def _upsert_events(session: AsyncSession, events: Sequence[Event]) -> list[int]:
+    """Insert events by key, filling gaps of existing ones; return their ids."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(_events)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(_events)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    rows = [
+        {
+            "key": e.key,
+            "name": e.name,
+            "start": e.start,
+            "end": e.end,
+            "place": e.place,
+            "country": e.country,
+        }
+        for e in events
+    ]
+    excluded = stmt.excluded
+    stmt = (
+        stmt.values(rows)
+        .on_conflict_do_update(
+            index_elements=[_events.c.key],
+            set_={
+                "start": func.coalesce(_events.c.start, excluded.start),
+                "end": func.coalesce(_events.c.end, excluded.end),
+                "place": func.coalesce(_events.c.place, excluded.place),
+                "country": func.coalesce(_events.c.country, excluded.country),
+            },
+        )
+        .returning(_events.c.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add(
+    session: AsyncSession, article: Article, *, source_id: int | None, story_id: int | None
+) -> StoredArticle:
+    """Store an understood article with its tags, events and keys; start a story if needed.
+
+    Runs in a savepoint, so a failure leaves nothing of the article behind and the
+    caller's transaction usable. A duplicate canonical URL or content hash (another writer
+    won the race since ``find_duplicate``) raises ``sqlalchemy.exc.IntegrityError``;
+    a ``story_id`` that names no story raises NotFound.
+    """
+    now = models.utcnow()
+    async with session.begin_nested():
+        story_id = await _join_story(session, story_id, now)
+        article_id = (
+            await session.execute(
+                insert(_articles).returning(_articles.c.id),
+                {
+                    "source_id": source_id,
+                    "source_name": article.source,
+                    "url": article.url,
+                    "canonical_url": article.canonical_url,
+                    "guid": article.guid,
+                    "title": article.title,
+                    "text": article.text,
+                    "summary": article.summary,
+                    "published": article.published,
+                    "ingested_at": now,
+                    "lang": article.lang,
+                    "script": article.script,
+                    "content_hash": article.content_hash,
+                    "story_id": story_id,
+                    "features": article.features.to_json(),
+                },
+            )
+        ).scalar_one()
+        tags = [
+            {"article_id": article_id, "kind": "country", "value": c}
+            for c in dict.fromkeys(article.countries)
+        ]
+        tags += [
+            {"article_id": article_id, "kind": "topic", "value": t}
+            for t in dict.fromkeys(article.topics)
+        ]
+        if tags:
+            await session.execute(insert(_tags), tags)
+        events = _merge_events(article.events)
+        if events:
+            event_ids = await _upsert_events(session, events)
+            await session.execute(
+                insert(_article_events),
+                [{"article_id": article_id, "event_id": i} for i in event_ids],
+            )
+        if article.features.keys:
+            await session.execute(
+                insert(_keys),
+                [{"article_id": article_id, "key": k} for k in sorted(article.features.keys)],
+            )
+    return StoredArticle(id=article_id, story_id=story_id)
+
+
+async def _join_story(session: AsyncSession, story_id: int | None, now: datetime) -> int:
+    """Count one more article in the story, creating it when ``story_id`` is None."""
+    if story_id is None:
+        stmt = (
+            insert(_stories)
+            .values(created_at=now, updated_at=now, article_count=1)
+            .returning(_stories.c.id)
+        )
+        return (await session.execute(stmt)).scalar_one()
+    bumped = await session.execute(
+        update(_stories)
+        .where(_stories.c.id == story_id)
+        .values(article_count=_stories.c.article_count + 1, updated_at=now)
+        .returning(_stories.c.id)
+    )
+    if bumped.scalar_one_or_none() is None:
+        raise NotFound(f"story {story_id}: not stored")
+    return story_id
+
+
+async def story_candidates(
+    session: AsyncSession,
+    keys: Iterable[str],
+    *,
+    around: datetime | None,
+    days: int = 14,
+    limit: int = 50,
+    exclude_article_id: int | None = None,
+) -> list[StoryCandidate]:
+    """Return stored articles sharing the most keys, dated within ``days`` of ``around``."""
+    wanted = sorted(set(keys))
+    if not wanted or limit <= 0:
+        return []
+    a, k = models.Article, models.ArticleKey
+    shared = func.count().label("shared")
+    ranked = select(k.article_id, shared).where(k.key.in_(wanted))
+    if around is not None or exclude_article_id is not None:
+        ranked = ranked.join(a, a.id == k.article_id)
+    if around is not None:
+        when = func.coalesce(a.published, a.ingested_at)
+        window = timedelta(days=days)
+        ranked = ranked.where(when >= around - window, when <= around + window)
+    if exclude_article_id is not None:
+        ranked = ranked.where(a.id != exclude_article_id)
+    ranked_sq = (
+        ranked.group_by(k.article_id)
+        .order_by(shared.desc(), k.article_id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    stmt = (
+        select(a.id, a.story_id, a.features)
+        .join(ranked_sq, ranked_sq.c.article_id == a.id)
+        .order_by(ranked_sq.c.shared.desc(), a.id.desc())
+    )
+    rows = (await session.execute(stmt)).all()
+    return [
+        StoryCandidate(
+            article_id=r.id, story_id=r.story_id, features=StoryFeatures.from_json(r.features)
+        )
+        for r in rows
+    ]
+
+
+async def _records(session: AsyncSession, rows: Sequence[Any]) -> list[ArticleRecord]:
+    """Attach tags and events to article rows, in two queries for the whole batch."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return []
+    t = models.ArticleTag
+    countries: dict[int, list[str]] = {i: [] for i in ids}
+    topics: dict[int, list[str]] = {i: [] for i in ids}
+    tag_rows = await session.execute(
+        select(t.article_id, t.kind, t.value).where(t.article_id.in_(ids)).order_by(t.value)
+    )
+    for article_id, kind, value in tag_rows:
+        (countries if kind == "country" else topics)[article_id].append(value)
+    e, ae = models.Event, models.ArticleEvent
+    events: dict[int, list[Event]] = {i: [] for i in ids}
+    event_rows = await session.execute(
+        select(ae.article_id, e.key, e.name, e.start, e.end, e.place, e.country)
+        .join(e, e.id == ae.event_id)
+        .where(ae.article_id.in_(ids))
+        .order_by(e.start.is_(None), e.start, e.key)
+    )
+    for r in event_rows:
+        events[r.article_id].append(
+            Event(
+                key=r.key, name=r.name, start=r.start, end=r.end, place=r.place, country=r.country
+            )
+        )
+    return [
+        ArticleRecord(
+            id=r.id,
+            url=r.url,
+            title=r.title,
+            summary=r.summary,
+            published=r.published,
+            lang=r.lang,
+            countries=tuple(countries[r.id]),
+            topics=tuple(topics[r.id]),
+            events=tuple(events[r.id]),
+            story_id=r.story_id,
+            source_name=r.source_name,
+        )
+        for r in rows
+    ]
+
+
+def _record_columns() -> tuple[Any, ...]:
+    """Return the article columns an ArticleRecord needs."""
+    a = models.Article
+    return (a.id, a.url, a.title, a.summary, a.published, a.lang, a.story_id, a.source_name)
+
+
+async def get(session: AsyncSession, article_id: int) -> ArticleRecord | None:
+    """Return one stored article with its countries, topics and events, or None."""
+    rows = (
+        await session.execute(select(*_record_columns()).where(models.Article.id == article_id))
+    ).all()
+    records = await _records(session, rows)
+    return records[0] if records else None
+
+
+async def recent(
+    session: AsyncSession,
+    *,
+    limit: int = 20,
+    country: str | None = None,
+    topic: str | None = None,
+    before_id: int | None = None,
+) -> list[ArticleRecord]:
+    """Return the most recently stored articles, newest first, optionally filtered.
+
+    Pages by id: pass the smallest id of one page as ``before_id`` to get the next.
+    """
+    a, t = models.Article, models.ArticleTag
+    stmt = select(*_record_columns())
+    for kind, value in (("country", country), ("topic", topic)):
+        if value is not None:
+            stmt = stmt.where(
+                exists().where(t.article_id == a.id, t.kind == kind, t.value == value)
+            )
+    if before_id is not None:
+        stmt = stmt.where(a.id < before_id)
+    rows = (await session.execute(stmt.order_by(a.id.desc()).limit(limit))).all()
+    return await _records(session, rows)
+
+
+async def count(session: AsyncSession) -> int:
+    """Return how many articles are stored."""
+    return (await session.execute(select(func.count()).select_from(_articles))).scalar_one()

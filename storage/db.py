@@ -1,0 +1,167 @@
+"""Engines, sessions and migrations for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+SQLite transactions: the ``sqlite3`` driver's default ("legacy") mode is kept on purpose.
+It begins a transaction lazily, at the first INSERT/UPDATE/DELETE, so a session that reads
+and then writes takes the write lock only when it writes and waits for it (busy_timeout)
+instead of failing with ``SQLITE_BUSY_SNAPSHOT`` as an eager ``BEGIN`` would under WAL when
+several sessions of the bot write at once. The one thing legacy mode gets wrong — a
+SAVEPOINT issued before any write would start (and on RELEASE commit) a transaction of its
+own — is fixed by emitting ``BEGIN`` right before such a SAVEPOINT, so ``begin_nested()``
+always nests inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Any constant works; it only has to be the same for every instance migrating one database.
+PG_MIGRATION_LOCK_ID = 0x43484149  # "CHAI"
+
+_FTS_TABLE_PREFIX = "articles_fts"
+_PG_ONLY_COLUMNS = frozenset({("articles", "search_vector")})
+_PG_ONLY_INDEXES = frozenset({"ix_articles_search_vector"})
+
+
+def database_url(url: str) -> str:
+    """Return the SQLAlchemy async URL for a plain ``sqlite://`` or ``postgresql://`` URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"not a database URL: {url!r}")
+    if scheme == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """Return the file a SQLite URL points at, or None for in-memory and URI databases."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _sqlite_in_transaction(dbapi_connection: Any) -> bool:
+    """Tell whether the driver connection is inside a transaction (sqlite3 or aiosqlite)."""
+    raw = getattr(dbapi_connection, "_connection", dbapi_connection)  # aiosqlite adapter
+    return bool(raw.in_transaction)
+
+
+def _ensure_sqlite_transaction(connection: Connection) -> None:
+    """Emit BEGIN unless the SQLite driver connection already is in a transaction."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not _sqlite_in_transaction(dbapi_connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
+    """Set the pragmas on every new connection and keep savepoints inside transactions."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.fetchall()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "savepoint")
+    def _on_savepoint(connection: Connection, _name: str | None) -> None:
+        _ensure_sqlite_transaction(connection)
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create the async engine for a database URL, configured for its dialect."""
+    url = database_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo)
+        _install_sqlite_hooks(engine, memory=path is None)
+        return engine
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
+    return create_async_engine(url, echo=echo)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory: one session per update or job, caller commits."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """Build the Alembic configuration for the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave the dialect-specific full-text search objects out of autogenerate."""
+    if type_ == "table" and name is not None and name.startswith(_FTS_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (obj.table.name, name) in _PG_ONLY_COLUMNS:
+        return False
+    return not (type_ == "index" and name in _PG_ONLY_INDEXES)
+
+
+def _run_upgrade(connection: Connection, revision: str) -> None:
+    """Run the migrations on a synchronous connection, inside its transaction."""
+    if connection.dialect.name == "sqlite":
+        # Legacy sqlite3 mode does not begin before DDL; begin so a failed upgrade is undone.
+        _ensure_sqlite_transaction(connection)
+    elif connection.dialect.name == "postgresql":
+        # Several instances may start at once; one migrates, the others wait and find head.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_ID})")
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(engine_or_url: AsyncEngine | str, revision: str = "head") -> None:
+    """Migrate the database to the latest schema (idempotent)."""
+    if isinstance(engine_or_url, str):
+        engine = make_engine(engine_or_url)
+        try:
+            await upgrade(engine, revision)
+        finally:
+            await engine.dispose()
+        return
+    async with engine_or_url.begin() as connection:
+        await connection.run_sync(_run_upgrade, revision)
+    logger.debug("database at %s is at revision %s", engine_or_url.url, revision)

@@ -1,0 +1,121 @@
+"""The migration is the schema: it applies idempotently and matches the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from storage.db import database_url, include_object, make_engine, upgrade
+from storage.models import Base
+
+if TYPE_CHECKING:
+    from tests.conftest import Database
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        pytest.param("sqlite:///x.db", "sqlite+aiosqlite:///x.db", id="sqlite-relative"),
+        pytest.param("sqlite:////var/x.db", "sqlite+aiosqlite:////var/x.db", id="sqlite-absolute"),
+        pytest.param("sqlite:///:memory:", "sqlite+aiosqlite:///:memory:", id="sqlite-memory"),
+        pytest.param("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db", id="postgresql"),
+        pytest.param("postgres://u@h:5433/db", "postgresql+asyncpg://u@h:5433/db", id="postgres"),
+        pytest.param("sqlite+pysqlite:///x.db", "sqlite+pysqlite:///x.db", id="explicit-sqlite"),
+        pytest.param(
+            "postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db", id="explicit-postgres"
+        ),
+    ],
+)
+def test_database_url_maps_plain_schemes_to_async_drivers(given: str, expected: str) -> None:
+    assert database_url(given) == expected
+
+
+async def test_upgrade_twice_is_idempotent(db: Database) -> None:
+    await upgrade(db.engine)
+    await upgrade(db.engine)
+    async with db.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert version == [("0001",)]
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"include_object": include_object, "compare_type": True}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrated_schema_matches_models(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(_differences)
+    assert differences == []
+
+
+def _table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_full_text_objects_exist_for_the_dialect(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(_table_names)
+        if db.dialect == "sqlite":
+            assert "articles_fts" in tables
+            triggers = await conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            )
+            assert [r[0] for r in triggers] == [
+                "articles_fts_after_delete",
+                "articles_fts_after_insert",
+                "articles_fts_after_update",
+            ]
+        else:
+            column = await conn.execute(
+                text(
+                    "SELECT data_type, is_generated FROM information_schema.columns"
+                    " WHERE table_name = 'articles' AND column_name = 'search_vector'"
+                )
+            )
+            assert column.one() == ("tsvector", "ALWAYS")
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(
+    sqlite_db: Database,
+) -> None:
+    async with sqlite_db.engine.connect() as conn:
+        pragmas = {
+            name: (await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
+            for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+        }
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 1,  # NORMAL
+        "busy_timeout": 30_000,
+    }
+
+
+async def test_make_engine_creates_the_database_directory(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "chaikhana.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    assert path.exists()
+
+
+async def test_upgrade_accepts_a_url(tmp_path: Path) -> None:
+    path = tmp_path / "by-url.db"
+    await upgrade(f"sqlite:///{path}")
+    await upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM articles"))).scalar_one() == 0
+    finally:
+        await engine.dispose()
