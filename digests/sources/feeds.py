@@ -66,8 +66,10 @@ def parse_feed(
     text = decode(content, declared=declared_encoding, item=url)
     # feedparser trusts the XML declaration even when it lies, so hand it clean UTF-8
     # with a declaration that says so
-    body = _XML_DECLARATION.sub("", text, count=1).lstrip()
-    data = ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8")
+    declaration = _XML_DECLARATION.match(text)
+    body = text[declaration.end():] if declaration else text.lstrip()
+    # no line added: parse errors keep the document's own line numbers
+    data = ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8")
     parsed = feedparser.parse(
         io.BytesIO(data),  # a file object: feedparser never treats it as a URL or a path
         response_headers={
@@ -149,7 +151,8 @@ def _entry_text(entry: Any) -> str:
 
 def _published(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value: time.struct_time | None = entry.get(key)
+        # plain dict access: FeedParserDict's own lookup maps updated→published with a warning
+        value: time.struct_time | None = dict.get(entry, key)
         if value:
             try:
                 # feedparser has already converted the date to UTC

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -16,8 +17,12 @@ from digests.text import normalize_space
 
 logger = logging.getLogger(__name__)
 
-# Article pages are tens of kilobytes; past this it is a bloated page and its start is enough.
-MAX_PAGE_CHARS = 3_000_000
+# Bloated pages are mostly scripts and styles; they are cut out of at most MAX_RAW_BYTES,
+# and extraction (whose cost grows with the number of elements) sees MAX_PAGE_CHARS at most.
+# An article is tens of kilobytes and sits near the start of its page.
+MAX_RAW_BYTES = 8_000_000
+MAX_PAGE_CHARS = 1_000_000
+_NOT_TEXT = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 MIN_TEXT_CHARS = 40
 
 
@@ -34,10 +39,10 @@ def extract_page(
         if b"\x00" in html[:4096]:
             raise SourceError(item, "no article text (binary data)")
         try:
-            html = decode(_cut(html, MAX_PAGE_CHARS), declared=declared_encoding, item=item)
+            html = decode(_cut(html, MAX_RAW_BYTES), declared=declared_encoding, item=item)
         except SourceError as exc:
             raise SourceError(item, f"no article text ({exc.reason})") from exc
-    html = html[:MAX_PAGE_CHARS]
+    html = _NOT_TEXT.sub(" ", html[:MAX_RAW_BYTES])[:MAX_PAGE_CHARS]
     if not html.strip():
         raise SourceError(item, "no article text")
 

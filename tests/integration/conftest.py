@@ -65,7 +65,9 @@ class FeedServer:
         self.routes[path] = route or Route(**fields)  # type: ignore[arg-type]
         return self.url(path)
 
-    def add_fixture(self, path: str, fixture: str, content_type: str | None, **fields: object) -> str:
+    def add_fixture(
+        self, path: str, fixture: str, content_type: str | None, **fields: object
+    ) -> str:
         """Serve a file from tests/fixtures with the given Content-Type (right or wrong)."""
         body = (FIXTURES / fixture).read_bytes()
         return self.add(path, Route(body=body, content_type=content_type, **fields))  # type: ignore[arg-type]
