@@ -55,11 +55,11 @@ def decode(content: bytes, *, declared: str | None = None, item: str = "content"
 
     tried: set[str] = set()
     for name in (declared, _sniff_declaration(content)):
-        encoding = _normalise(name)
-        if encoding is None or encoding in tried:
+        candidate = _normalise(name)
+        if candidate is None or candidate in tried:
             continue
-        tried.add(encoding)
-        text = _strict(content, encoding)
+        tried.add(candidate)
+        text = _strict(content, candidate)
         if text is not None and looks_like_text(text):
             return text
         logger.debug("%s: declared charset %s does not fit the bytes", item, name)

@@ -50,8 +50,8 @@ class FeedServer:
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.feed_server = self
-        host, port = self._httpd.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
