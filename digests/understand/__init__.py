@@ -2,30 +2,75 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from digests.model import Article, RawArticle, SourceHints, StoryCandidate, StoryFeatures
 from digests.text import content_hash
+from digests.understand import countries as _countries
+from digests.understand import dates as _dates
+from digests.understand import events as _events
+from digests.understand import lang as _lang
+from digests.understand import story as _story
+from digests.understand import summary as _summary
+from digests.understand import topics as _topics
+from digests.understand._text import is_boilerplate, paragraphs, strip_date_line
 from digests.urls import canonical_url
+
+__all__ = ["best_story", "understand"]
+
+logger = logging.getLogger(__name__)
+
+# Everything past this many characters is read for nothing but the content hash: a 1 MB page
+# must cost what a long article costs.
+MAX_ANALYSED = 20_000
 
 
 def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Article:
     """Decide what the article is: language, countries, topics, events, summary, story signals."""
-    # Placeholder until the understanding work lands (issue 3): it decides nothing.
+    title = " ".join((raw.title or "").split())
+    text, line_date = strip_date_line(raw.text or "")
+    title, title_date = strip_date_line(title)
+    head = text[:MAX_ANALYSED]
+    paras = paragraphs(head)
+    news = [p.text for p in paras if not p.boilerplate]
+    clean = "\n".join(news)
+
+    published = raw.published
+    if published is None:
+        found = line_date or title_date
+        published = (
+            datetime(*found, tzinfo=UTC) if found else _dates.published_from_text(title, head)
+        )
+    day = published.date() if published else None
+
+    if title and is_boilerplate(title):
+        title = ""  # a page whose first line is a widget has no usable headline
+    lang, script = _lang.detect(f"{title}\n{clean}" if clean else title, hints.lang)
+    about = _countries.about(title, news, hints.country)
+    topics = _topics.detect(title, clean)
+    # the headline often names the event and the lead gives its dates: read them together
+    headed = f"{title}\n{clean}" if title else clean
+    events = _events.extract(headed, published=day, places=_countries.find(headed))
+    summary = _summary.summarize(news, title) if lang != "und" else ""
+    features = _story.features(
+        title, clean, published=day, countries=about, event_keys=[e.key for e in events]
+    )
     return Article(
         url=raw.url,
         canonical_url=canonical_url(raw.url),
         title=raw.title,
         text=raw.text,
-        published=raw.published,
-        lang=hints.lang or "und",
-        script="Zyyy",
-        countries=(hints.country,) if hints.country else (),
-        topics=(),
-        events=(),
-        summary="",
+        published=published,
+        lang=lang,
+        script=script,
+        countries=about,
+        topics=topics,
+        events=events,
+        summary=summary,
         content_hash=content_hash(raw.title, raw.text),
-        features=StoryFeatures(),
+        features=features,
         source=raw.source or hints.name,
         guid=raw.guid,
     )
@@ -33,4 +78,4 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
 
 def best_story(features: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
     """Return the story id of the candidate that tells the same story, or None."""
-    return None
+    return _story.best_story(features, candidates)

@@ -1,0 +1,145 @@
+"""Text plumbing for understanding: folding, words, paragraphs, sentences, transliteration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from digests.understand._data import load
+
+# Every apostrophe-like mark writers use in Uzbek Latin (oʻ, gʻ) and in English possessives.
+APOSTROPHES = "ʻʼ’‘'`´"
+_NO_APOS = str.maketrans("", "", APOSTROPHES)
+WORD = re.compile(r"\w+(?:[" + APOSTROPHES + r"]\w+)*")
+_LEADING_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*")
+# Sentence ends: a stop, then space, then something that can open a sentence.
+_SENT_END = re.compile(r"([.!?…]+[\"»”’)]*)\s+(?=[\"«“„(\[—–-]?\s*[\w\"«“])")
+_ABBR_TAIL = re.compile(r"(\w+(?:\.\w+)*)\.$")
+
+
+def fold(text: str) -> str:
+    """Return the text case-folded, with ё as е and without apostrophes, for comparison."""
+    return text.casefold().replace("ё", "е").translate(_NO_APOS)
+
+
+def strip_date_line(text: str) -> tuple[str, tuple[int, int, int] | None]:
+    """Remove a leading ``date YYYY-MM-DD`` line left by a file reader and return its date."""
+    match = _LEADING_DATE.match(text)
+    if not match:
+        return text, None
+    y, m, d = (int(g) for g in match.groups())
+    return text[match.end() :], (y, m, d)
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    return frozenset(a.lower() for a in load("text")["abbreviations"])
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations and initials inside them."""
+    abbrs = _abbreviations()
+    out: list[str] = []
+    start = 0
+    for match in _SENT_END.finditer(paragraph):
+        end = match.end(1)
+        head = paragraph[start:end]
+        tail = _ABBR_TAIL.search(head.rstrip("\"»”’)"))
+        if tail:
+            word = tail.group(1)
+            # "К. Токаев", "т.е.", "млн." and "U.S." do not end a sentence
+            if (len(word) == 1 and word.isalpha()) or word.lower() in abbrs:
+                continue
+        # a digit after the stop is a list item or a number, not a new sentence
+        out.append(head.strip())
+        start = match.end()
+    rest = paragraph[start:].strip()
+    if rest:
+        out.append(rest)
+    return [s for s in out if s]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A line of the article with its offset and whether it is site furniture."""
+
+    text: str
+    start: int
+    boilerplate: bool
+
+
+@cache
+def _boilerplate() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = load("boilerplate")
+    full = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["full"]) + r")\W*", re.I)
+    start = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["start"]) + ")", re.I)
+    sentence = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["sentence"]) + ")", re.I)
+    return full, start, sentence
+
+
+def is_boilerplate(line: str) -> bool:
+    """Tell whether a whole line is site furniture rather than news."""
+    full, start, _ = _boilerplate()
+    stripped = line.strip()
+    if not stripped:
+        return True
+    return bool(full.fullmatch(stripped) or start.match(stripped))
+
+
+def is_boilerplate_sentence(sentence: str) -> bool:
+    """Tell whether a sentence is furniture even inside a paragraph (subscribe, credits)."""
+    _, start, inner = _boilerplate()
+    return bool(inner.search(sentence) or start.match(sentence) or is_boilerplate(sentence))
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Split text into non-empty lines, marking the boilerplate ones."""
+    out: list[Paragraph] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            offset = pos + line.find(stripped[0])
+            out.append(Paragraph(stripped, offset, is_boilerplate(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+# Cyrillic of every supported language to a Latin skeleton-friendly spelling.
+_TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "j", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya", "қ": "k", "ғ": "g", "ў": "u", "ҳ": "h", "ә": "a", "ө": "o", "ұ": "u",
+    "ү": "u", "і": "i", "ң": "n", "һ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u", "җ": "j", "є": "e", "ї": "i",
+}
+_TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
+_LATIN_FOLD = str.maketrans(
+    {"ä": "a", "ç": "ch", "ň": "n", "ö": "o", "ş": "sh", "ü": "u", "ý": "y", "ž": "j", "ğ": "g",
+     "ı": "i", "ə": "a", "ñ": "n", "ū": "u", "é": "e", "è": "e", "á": "a", "í": "i", "ó": "o",
+     "ú": "u", "â": "a", "î": "i", "û": "u", "ê": "e"}
+)
+
+
+def transliterate(text: str) -> str:
+    """Return folded text in plain Latin letters (Тоқаев → tokaev, Türkiýe → turkiye)."""
+    return fold(text).translate(_TRANSLIT_TABLE).translate(_LATIN_FOLD)
+
+
+_DIGRAPHS = (("dzh", "j"), ("kh", "h"), ("zh", "j"), ("dj", "j"), ("sh", "s"), ("ch", "c"),
+             ("ts", "c"), ("x", "h"), ("q", "k"), ("c", "k"), ("w", "v"))
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+def skeleton(word: str) -> str:
+    """Return a consonant skeleton that survives transliteration (Токаев, Tokayev → tkv)."""
+    latin = transliterate(word)
+    latin = re.sub(r"[^a-z0-9]", "", latin)
+    for a, b in _DIGRAPHS:
+        latin = latin.replace(a, b)
+    # ck and kc both come from one sound in some spellings
+    latin = latin.replace("kc", "k").replace("ck", "k")
+    latin = _VOWELS.sub("", latin)
+    return _DOUBLES.sub(r"\1", latin)

@@ -1,0 +1,230 @@
+"""Countries: names in every supported language, lookup for the bot, and what an article is about."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz, process
+
+from digests.understand._data import load
+from digests.understand._gazetteer import Form, Gazetteer, Hit, Token, make_form, tokens
+from digests.understand._text import fold, transliterate
+
+FOCUS = ("kz", "uz", "kg", "tj", "tm")
+# How much one mention says about the article, by what was mentioned.
+KIND_WEIGHT = {"name": 1.0, "institution": 1.0, "person": 1.0, "city": 0.8, "adjective": 0.5}
+_LANG_KEYS = {"en": "en", "ru": "ru", "uz": "uz", "uz_cyrl": "uz_cyrl", "kk": "kk", "ky": "ky",
+              "tg": "tg", "tk": "tk"}
+_FLAG_BASE = 0x1F1E6
+_CODE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CountryMatch:
+    """A country a user's words name: ISO code, confidence 0..1, and whether it was exact."""
+
+    code: str
+    score: float
+    exact: bool
+
+
+@cache
+def _countries() -> dict[str, dict]:
+    return load("countries")
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """Return the index of every form that points to a country."""
+    forms: list[Form] = []
+    for code, entry in _countries().items():
+        display = entry["names"].get("en", code.upper())
+        for surface in entry.get("forms", ()):
+            forms.append(make_form(surface, code, "name", display))
+        for surface in entry.get("adjectives", ()):
+            forms.append(make_form(surface, code, "adjective", display))
+        for surface in entry.get("institutions", ()):
+            forms.append(make_form(surface, code, "institution", display))
+        for surface in entry.get("people", ()):
+            forms.append(make_form(surface, code, "person", display))
+        for head, others in entry.get("cities", {}).items():
+            for surface in (head, *others):
+                forms.append(make_form(surface, code, "city", head))
+    return Gazetteer(forms)
+
+
+def flag(code: str) -> str:
+    """Return the flag emoji of a country code (kz → 🇰🇿)."""
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        return ""
+    return "".join(chr(_FLAG_BASE + ord(c) - ord("A")) for c in code)
+
+
+def _from_flag(text: str) -> str | None:
+    chars = [ord(c) - _FLAG_BASE for c in text.strip()]
+    if len(chars) == 2 and all(0 <= c < 26 for c in chars):
+        return "".join(chr(ord("a") + c) for c in chars)
+    return None
+
+
+def name(code: str, lang: str) -> str:
+    """Return the country's name in a UI language (uz is Latin; uz_cyrl for Cyrillic)."""
+    code = code.lower()
+    key = _LANG_KEYS.get(lang.lower().replace("-", "_"), "en")
+    entry = _countries().get(code)
+    if entry:
+        names = entry["names"]
+        return names.get(key) or names.get("en") or code.upper()
+    try:
+        from babel import Locale
+
+        locale = Locale.parse("uz_Cyrl" if key == "uz_cyrl" else key)
+        return locale.territories.get(code.upper()) or code.upper()
+    except (ValueError, LookupError):
+        return code.upper()
+
+
+@cache
+def _lookup() -> tuple[dict[str, str], list[str], list[str]]:
+    """Return folded name → code for exact lookup, and parallel lists for fuzzy lookup."""
+    exact: dict[str, str] = {}
+    for code, entry in _countries().items():
+        surfaces = [*entry["names"].values(), *entry.get("forms", ())]
+        for surface in surfaces:
+            for variant in (fold(surface), transliterate(surface)):
+                exact.setdefault(variant, code)
+    try:  # every other country, in every UI language, from CLDR
+        from babel import Locale
+
+        for key in ("en", "ru", "uz", "uz_Cyrl", "kk", "ky", "tg", "tk"):
+            for code, surface in Locale.parse(key).territories.items():
+                if len(code) == 2 and code.isalpha():
+                    exact.setdefault(fold(surface), code.lower())
+    except (ValueError, LookupError):
+        pass
+    names = list(exact)
+    codes = [exact[n] for n in names]
+    return exact, names, codes
+
+
+def _inflected(folded: str) -> str | None:
+    """Return the country whose name the word is an inflection of (Казахстане → kz)."""
+    toks = tokens(folded)
+    for hit in gazetteer().find(toks):
+        if hit.form.kind == "name" and hit.start == 0 and hit.end == len(folded):
+            return hit.form.value
+    return None
+
+
+def suggest(name: str, limit: int = 3) -> list[CountryMatch]:
+    """Return the countries a user's words most likely mean, best first."""
+    text = (name or "").strip()
+    if not text:
+        return []
+    code = _from_flag(text)
+    if code:
+        return [CountryMatch(code, 1.0, True)]
+    exact, names, codes = _lookup()
+    folded = fold(text)
+    if _CODE.match(folded) and (folded in _countries() or folded in set(codes)):
+        return [CountryMatch(folded, 1.0, True)]
+    hit = exact.get(folded) or exact.get(transliterate(text)) or _inflected(folded)
+    if hit:
+        return [CountryMatch(hit, 1.0, True)]
+    found = process.extract(folded, names, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=60)
+    latin = transliterate(text)
+    if latin != folded:
+        found += process.extract(latin, names, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=60)
+    best: dict[str, float] = {}
+    for _, score, index in found:
+        code = codes[index]
+        best[code] = max(best.get(code, 0.0), score / 100)
+    ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
+    return [CountryMatch(code, round(score, 3), False) for code, score in ranked]
+
+
+def resolve(name: str) -> CountryMatch | None:
+    """Return the country a user named, or None when nothing is close enough to be sure."""
+    found = suggest(name, limit=1)
+    if found and (found[0].exact or found[0].score >= 0.85):
+        return found[0]
+    return None
+
+
+# --- what an article is about -------------------------------------------------------------
+
+_CHAIN_GAP = 3  # words between two mentions that still make them one list
+_LIST_WEIGHT = 0.3
+
+
+def find(text: str) -> list[Hit]:
+    """Return every country mention in the text."""
+    return list(gazetteer().find(tokens(text)))
+
+
+def _list_members(hits: list[Hit], toks: list[Token]) -> set[int]:
+    """Return indexes of hits that sit in an enumeration of three or more countries."""
+    starts = {t.start: i for i, t in enumerate(toks)}
+    ends = {t.end: i for i, t in enumerate(toks)}
+    members: set[int] = set()
+    chain: list[int] = []
+
+    def close() -> None:
+        if len({hits[k].form.value for k in chain}) >= 3:
+            members.update(chain)
+
+    for k, hit in enumerate(hits):
+        if chain:
+            prev = hits[chain[-1]]
+            gap = starts.get(hit.start, 0) - ends.get(prev.end, 0) - 1
+            if gap > _CHAIN_GAP:
+                close()
+                chain = []
+        chain.append(k)
+    close()
+    return members
+
+
+def salience(title: str, paragraphs: list[str], hint: str | None = None) -> list[tuple[str, float]]:
+    """Score the countries an article is about: title and lead weigh more, lists less."""
+    scores: dict[str, float] = defaultdict(float)
+    lead_left = 400  # characters of the opening that count double
+    blocks = [(title, 3.0)] if title else []
+    for para in paragraphs:
+        weight = 2.0 if lead_left > 0 else 1.0
+        lead_left -= len(para)
+        blocks.append((para, weight))
+    for block, weight in blocks:
+        toks = tokens(block)
+        hits = list(gazetteer().find(toks))
+        listed = _list_members(hits, toks) if len(hits) >= 3 else set()
+        for k, hit in enumerate(hits):
+            w = KIND_WEIGHT[hit.form.kind] * weight
+            if k in listed:
+                w *= _LIST_WEIGHT
+            scores[hit.form.value] += w
+    if hint and hint in scores:
+        scores[hint] += 1.0
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def about(title: str, paragraphs: list[str], hint: str | None = None) -> tuple[str, ...]:
+    """Return the countries the article is about, most salient first."""
+    ranked = salience(title, paragraphs, hint)
+    if not ranked:
+        return (hint,) if hint else ()
+    top = ranked[0][1]
+    chosen = []
+    for code, score in ranked:
+        # a Central Asian country needs a real presence; any other one a substantial share
+        if code in FOCUS:
+            keep = score >= 1.5 and score >= 0.12 * top
+        else:
+            keep = score >= 2.0 and score >= 0.3 * top
+        if keep:
+            chosen.append(code)
+    return tuple(chosen)

@@ -1,0 +1,166 @@
+"""Dates in text: single days and ranges in every supported language, and publication dates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+
+from digests.understand._data import load
+from digests.understand._text import is_boilerplate
+
+_HEADER_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date or a range of dates found at [start, end); year None when the text gives none."""
+
+    start: int
+    end: int
+    day: int
+    month: int
+    year: int | None
+    end_day: int | None = None
+    end_month: int | None = None
+    end_year: int | None = None
+
+    @property
+    def is_range(self) -> bool:
+        """Tell whether the mention spans several days."""
+        return self.end_day is not None
+
+
+@cache
+def _months() -> tuple[dict[str, int], str]:
+    names: dict[str, int] = {}
+    for number, forms in load("months")["months"].items():
+        for form in forms:
+            names[form.casefold()] = int(number)
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return names, alternation
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    _, months = _months()
+    m = rf"(?P<{{g}}>{months})(?:[а-яёa-zәіңғүұқөһўҳ]{{{{0,5}}}})?\.?"
+    month = m.format(g="m")
+    month2 = m.format(g="m2")
+    sep = r"\s*(?:-|–|—|по|до|to|through|until|and|и|va|ва|то|dan|дан|-dan|-дан)\s*"
+    year = r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?!\d))?"
+    day = r"(?P<d>[0-3]?\d)(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи))?"
+    day2 = r"(?P<d2>[0-3]?\d)(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи))?"
+    flags = re.I
+    return (
+        # 30 сентября – 2 октября 2025
+        re.compile(rf"(?<!\d){day}[\s-]+{month}{sep}{day2}[\s-]+{month2}{year}", flags),
+        # с 7 по 10 апреля, 7–10 April 2025, 7-10 aprel, 7-10-сәуір
+        re.compile(rf"(?:(?:с|со|from|between|от|аз)\s+)?(?<!\d){day}{sep}{day2}[\s-]+{month}{year}", flags),
+        # April 7-10, 2025
+        re.compile(rf"\b{month}\s+{day}{sep}{day2}(?!\d){year}", flags),
+        # 7 апреля 2025, 7-aprel, 28 September, 2022
+        re.compile(rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}\s*(?:йил|yil|жыл|жылы|y\.|г\.)?\w*\s+)?{day}[\s-]+{month}{year}", flags),
+        # September 28, 2022
+        re.compile(rf"\b{month}\s+{day}(?![\d:]){year}", flags),
+    )
+
+
+_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?![\d.])")
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+
+
+def _valid(y: int | None, m: int, d: int) -> bool:
+    try:
+        date(y or 2000, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def find(text: str) -> list[DateMention]:
+    """Return the date mentions in text, ranges before single days, in text order."""
+    names, _ = _months()
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for pattern in _patterns():
+        for match in pattern.finditer(text):
+            if not free(match.start(), match.end()):
+                continue
+            g = match.groupdict()
+            month = names.get(g["m"].casefold())
+            if month is None:
+                continue
+            year = int(g["y"]) if g.get("y") else None
+            if year is None and g.get("y0"):
+                year = int(g["y0"].strip()[:4])
+            d = int(g["d"])
+            d2 = int(g["d2"]) if g.get("d2") else None
+            m2 = names.get(g["m2"].casefold()) if g.get("m2") else (month if d2 else None)
+            if not _valid(year, month, d) or (d2 and m2 and not _valid(year, m2, d2)):
+                continue
+            if d2 is not None and m2 == month and d2 <= d:
+                continue  # "10-7 April" is not a range
+            taken.append((match.start(), match.end()))
+            found.append(DateMention(match.start(), match.end(), d, month, year, d2, m2, year if d2 else None))
+    for match in _NUMERIC.finditer(text):
+        if not free(match.start(), match.end()):
+            continue
+        a, b, y = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        # day first, as the region writes it, unless that is impossible
+        d, m = (a, b) if b <= 12 else (b, a)
+        if _valid(y, m, d):
+            taken.append((match.start(), match.end()))
+            found.append(DateMention(match.start(), match.end(), d, m, y))
+    for match in _ISO.finditer(text):
+        if not free(match.start(), match.end()):
+            continue
+        y, m, d = (int(g) for g in match.groups())
+        if _valid(y, m, d):
+            taken.append((match.start(), match.end()))
+            found.append(DateMention(match.start(), match.end(), d, m, y))
+    found.sort(key=lambda dm: dm.start)
+    return found
+
+
+def resolve(day: int, month: int, year: int | None, *, year_hint: int | None,
+            around: date | None) -> date | None:
+    """Return the date, taking a missing year from a hint or the nearest to a reference day."""
+    if year is not None:
+        return date(year, month, day) if _valid(year, month, day) else None
+    if year_hint is not None:
+        return date(year_hint, month, day) if _valid(year_hint, month, day) else None
+    if around is None:
+        return None  # no year and nothing to take one from: unknown, not guessed
+    options = [date(y, month, day) for y in (around.year - 1, around.year, around.year + 1)
+               if _valid(y, month, day)]
+    return min(options, key=lambda d: abs((d - around).days)) if options else None
+
+
+def published_from_text(title: str, text: str) -> datetime | None:
+    """Return the publication date a page shows in its header (a date line), or None."""
+    header: list[str] = []
+    size = 0
+    for line in [title, *text.split("\n")]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        low = stripped.casefold()
+        # a currency widget carries a date that is not the article's
+        if any(w in low for w in ("currency", "курс", "kurs", "rate", "бағам")):
+            continue
+        if is_boilerplate(stripped) or size < _HEADER_CHARS:
+            header.append(stripped)
+        size += len(stripped)
+        if size >= _HEADER_CHARS:
+            break
+    for line in header:
+        for mention in find(line):
+            if mention.year is not None and not mention.is_range:
+                return datetime(mention.year, mention.month, mention.day, tzinfo=UTC)
+    return None

@@ -1,0 +1,114 @@
+"""Extractive summary: sentences central to the article, early ones preferred, no furniture."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from digests.understand._text import fold, is_boilerplate_sentence, sentences
+
+MAX_CHARS = 400
+MAX_SENTENCES = 3
+_MAX_CANDIDATES = 60
+_MIN_WORDS = 5
+_OPEN_QUOTES = "«“„"
+_CLOSE_QUOTES = "»”"
+_ENDS = (".", "!", "?", "…", "»", '"', "”")
+_HEADING_WORDS = 9  # a line this short without a full stop is a heading or a caption
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Agency datelines that open a lead: "ASTANA. Kazinform –", "Tashkent, Uzbekistan (UzDaily.com) --"
+_DATELINE = re.compile(
+    r"^(?:[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*(?:,? [A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*){0,3}[.,]?\s*"
+    r"(?:\(?[\w.-]+\.(?:com|uz|kz|kg|tj|tm|ru|org|net|info)\)?|[A-ZА-ЯЁ][\w.-]*)?\s*(?:--|–|—)\s+)"
+)
+
+
+_DATE_IN_LINE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _stem(word: str) -> str:
+    # a crude prefix stem serves every language here: inflections live at the word's end
+    return word[:6]
+
+
+def summarize(paragraphs: list[str], title: str = "") -> str:
+    """Return 2–3 sentences (at most 400 characters) that say what the article reports."""
+    title_key = fold(" ".join(title.split()))
+    folded = [fold(" ".join(p.split())) for p in paragraphs]
+    candidates: list[tuple[int, str, bool]] = []
+    for k, para in enumerate(paragraphs):
+        if title_key and folded[k].endswith(title_key):
+            continue  # the headline repeated in the body, often after a rubric and a date
+        if _is_heading(para, k, folded):
+            continue
+        para = _DATELINE.sub("", para, count=1) if len(candidates) < 2 else para
+        depth = 0
+        for sentence in sentences(para):
+            # a sentence that opens inside a quotation is a fragment of someone's speech
+            inside = depth > 0 or sentence.lstrip()[:1] in _OPEN_QUOTES + '"'
+            depth += sum(sentence.count(q) for q in _OPEN_QUOTES) - sum(
+                sentence.count(q) for q in _CLOSE_QUOTES
+            )
+            if sentence.count('"') % 2:
+                depth = 0 if depth > 0 else 1
+            depth = max(depth, 0)
+            if len(sentence.split()) < _MIN_WORDS or is_boilerplate_sentence(sentence):
+                continue
+            candidates.append((len(candidates), sentence, inside))
+            if len(candidates) >= _MAX_CANDIDATES:
+                break
+        if len(candidates) >= _MAX_CANDIDATES:
+            break
+    if not candidates:
+        return ""
+    bags = [Counter(_stem(w) for w in _WORD.findall(fold(s))) for _, s, _ in candidates]
+    document: Counter[str] = Counter()
+    for bag in bags:
+        document.update(set(bag))  # how many sentences share a stem: its centrality
+    n = len(candidates)
+    scored: list[tuple[float, int]] = []
+    for (index, sentence, quoted), bag in zip(candidates, bags, strict=True):
+        if not bag:
+            continue
+        # centroid similarity: shared stems count by how many other sentences use them
+        overlap = sum(document[s] - 1 for s in bag) / (math.sqrt(sum(bag.values())) * math.sqrt(n))
+        position = 1.0 + 1.5 / (1 + index)  # news leads with what happened
+        penalty = 0.4 if quoted else 1.0  # someone's words tell less than what happened
+        penalty *= 0.6 if sentence.rstrip().endswith("?") else 1.0
+        scored.append((overlap * position * penalty, index))
+    scored.sort(reverse=True)
+    chosen: list[int] = []
+    length = 0
+    for _, index in scored:
+        sentence = candidates[index][1]
+        if length + len(sentence) + (1 if chosen else 0) > MAX_CHARS:
+            continue
+        chosen.append(index)
+        length += len(sentence) + (1 if len(chosen) > 1 else 0)
+        if len(chosen) >= MAX_SENTENCES:
+            break
+    if not chosen:
+        # even the best sentence is too long: cut it at a word boundary
+        best = candidates[scored[0][1]][1] if scored else candidates[0][1]
+        if len(best) <= MAX_CHARS:
+            return _terminated(best)
+        cut = best[: MAX_CHARS - 1].rsplit(" ", 1)[0]
+        return cut.rstrip(",;:—– ") + "…"
+    return " ".join(_terminated(candidates[i][1]) for i in sorted(chosen))
+
+
+def _terminated(sentence: str) -> str:
+    """Return the sentence with a full stop when it has no closing punctuation (a subtitle)."""
+    return sentence if sentence.rstrip().endswith(_ENDS) else sentence.rstrip() + "."
+
+
+def _is_heading(para: str, index: int, folded: list[str]) -> bool:
+    """Tell whether a paragraph is a heading, caption or rubric line rather than prose."""
+    if para.rstrip().endswith(_ENDS):
+        return False
+    if len(para.split()) < _HEADING_WORDS or _DATE_IN_LINE.search(para):
+        return True
+    # a line repeated inside another (rubric + date + headline, then the headline) is a heading
+    me = folded[index]
+    return any(k != index and (me in other or other in me) for k, other in enumerate(folded))
