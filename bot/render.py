@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel import Locale
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
 from bot.i18n import t
+from digests.understand import countries
 from storage.lookups import CountryAnswer, EventCard, EventView, StoryPage, StoryView
 
 logger = logging.getLogger(__name__)
@@ -74,21 +74,12 @@ def brief(summary: str) -> str:
 
 def flag(code: str) -> str:
     """Return the flag emoji of an ISO 3166 alpha-2 code (🇰🇿 for kz)."""
-    code = code.strip().upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        return ""
-    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in code)
+    return countries.flag(code)
 
 
 def country_name(code: str, lang: str) -> str:
     """Name a country in the reader's language."""
-    try:
-        from digests.understand import countries
-
-        return str(countries.name(code, lang))
-    except (ImportError, AttributeError, KeyError, LookupError):
-        name = Locale.parse(i18n.babel_locale(lang)).territories.get(code.upper())
-        return name or code.upper()
+    return countries.name(code, lang)
 
 
 def topic_label(topic: str, lang: str) -> str:

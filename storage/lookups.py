@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY = 256  # characters of a user query we look at
 EVENT_MATCH_CUTOFF = 70.0
+CLOSE_MATCH = 0.85  # resolver scores run 0..1
+CLEAR_MARGIN = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,24 +168,24 @@ async def country(
     query = name.strip()[:MAX_QUERY]
     match = countries.resolve(query) if query else None
     if match is None or not match.exact:
-        suggestions = tuple(_codes(countries.suggest(query, limit=3))) if query else ()
-        if match is None and not suggestions:
-            return CountryAnswer(query=query, code=None, exact=False)
-        if match is None or (len(suggestions) > 1 and match.score < 90):
+        found = countries.suggest(query, limit=3) if query else []
+        suggestions = tuple(dict.fromkeys(m.code for m in found))
+        runner_up = max(
+            (m.score for m in found if match is None or m.code != match.code), default=0.0
+        )
+        # A near miss that clearly beats the rest is answered; otherwise ask.
+        clear = (
+            match is not None
+            and match.score >= CLOSE_MATCH
+            and (runner_up <= match.score - CLEAR_MARGIN)
+        )
+        if not clear:
             return CountryAnswer(query=query, code=None, exact=False, suggestions=suggestions)
+    assert match is not None
     page = await by_country(
         session, match.code, limit=limit, offset=offset, reader_lang=reader_lang
     )
     return CountryAnswer(query=query, code=match.code, exact=match.exact, page=page)
-
-
-def _codes(found: Iterable[Any]) -> list[str]:
-    codes: list[str] = []
-    for item in found:
-        code = item if isinstance(item, str) else item.code
-        if code not in codes:
-            codes.append(code)
-    return codes
 
 
 def _tagged(kind: str, value: str) -> ColumnElement[bool]:
@@ -459,7 +461,7 @@ _LAT_TO_CYR_MULTI = [
     ("oʻ", "ў"),
     ("gʻ", "ғ"),
 ]
-_LAT_TO_CYR = dict(zip("abdefghijklmnopqrstuvxyzʼ", "абдэфгҳижклмнопқрстувхйзъ", strict=True))
+_LAT_TO_CYR = dict(zip("abdefghijklmnopqrstuvxyzʼ", "абдефгҳижклмнопқрстувхйзъ", strict=True))
 _CYR_TO_LAT = {
     "а": "a",
     "б": "b",
@@ -529,7 +531,7 @@ def to_cyrillic(text: str) -> str:
             if ch == "e" and (i == 0 or not s[i - 1].isalpha()):
                 out.append("э")
             else:
-                out.append(_LAT_TO_CYR.get(ch, "е" if ch == "e" else ch))
+                out.append(_LAT_TO_CYR.get(ch, ch))
             i += 1
     return "".join(out)
 

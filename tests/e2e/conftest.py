@@ -36,9 +36,7 @@ class Chat:
     def id(self) -> int:
         return int(self.chat["id"])
 
-    async def send(
-        self, text: str, *, replies: int = 1, wait: float = 10.0
-    ) -> list[SentMessage]:
+    async def send(self, text: str, *, replies: int = 1, wait: float = 10.0) -> list[SentMessage]:
         """Type ``text``; return the bot's new messages once ``replies`` have arrived."""
         before = len(self.server.sent(self.id))
         mark = len(self.server.calls)
