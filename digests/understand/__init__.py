@@ -15,6 +15,7 @@ from digests.understand import lang as _lang
 from digests.understand import story as _story
 from digests.understand import summary as _summary
 from digests.understand import topics as _topics
+from digests.understand._gazetteer import tokens
 from digests.understand._text import is_boilerplate, paragraphs, strip_date_line
 from digests.urls import canonical_url
 
@@ -47,12 +48,14 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
 
     if title and is_boilerplate(title):
         title = ""  # a page whose first line is a widget has no usable headline
-    lang, script = _lang.detect(f"{title}\n{clean}" if clean else title, hints.lang)
-    about = _countries.about(title, news, hints.country)
-    topics = _topics.detect(title, clean)
     # the headline often names the event and the lead gives its dates: read them together
-    headed = f"{title}\n{clean}" if title else clean
-    events = _events.extract(headed, published=day, places=_countries.find(headed))
+    headed, blocks = _countries.blocks_of(title, news)
+    lang, script = _lang.detect(headed, hints.lang)
+    toks = tokens(headed)  # once: countries, places and topics all read these words
+    places = list(_countries.gazetteer().find(toks))
+    about = _countries.choose(_countries.salience(toks, places, blocks, hints.country), hints.country)
+    topics = _topics.detect_tokens(toks, len(title) if title else -1, len(clean))
+    events = _events.extract(headed, published=day, places=places)
     summary = _summary.summarize(news, title) if lang != "und" else ""
     features = _story.features(
         title, clean, published=day, countries=about, event_keys=[e.key for e in events]

@@ -6,13 +6,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from digests.understand._data import load
-from digests.understand._text import APOSTROPHES, WORD, fold
+from digests.understand._text import APOSTROPHES, WORD, fold, unify_apostrophes
 
 _MAX_ENDING = 7
 _FINAL_VOWELS = frozenset("аяьй")
-_RU_ENDINGS = frozenset({"ы", "е", "у", "ой", "ою", "и", "ю", "ей", "ем", "ям", "ях", "ями", "ам", "ах", "ами", "ию", "ией", "ии", "ия"})
+_RU_ENDINGS = frozenset(
+    {"ы", "е", "у", "ой", "ою", "и", "ю", "ей", "ем", "ям", "ях", "ями", "ам", "ах", "ами", "ию", "ией",
+     "ии", "ия"}
+)
 _ACRONYM = re.compile(r"^[^\W\d_a-zа-яё]{2,5}$")  # США, АҚШ, UAE: capitals only
 
 
@@ -42,8 +46,7 @@ class Hit:
     form: Form
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A word of the text: where it is, as written, and folded."""
 
     start: int
@@ -54,11 +57,13 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """Split text into words with their offsets, folded for comparison."""
-    strip = str.maketrans("", "", APOSTROPHES)
-    return [
-        Token(m.start(), m.end(), m.group().translate(strip), fold(m.group()))
-        for m in WORD.finditer(text)
-    ]
+    out: list[Token] = []
+    for m in WORD.finditer(unify_apostrophes(text)):
+        raw = m.group()
+        if "'" in raw:
+            raw = raw.replace("'", "")
+        out.append(Token(m.start(), m.end(), raw, raw.casefold().replace("ё", "е")))
+    return out
 
 
 def _word_matches(token: Token, word: str, acronym: str | None) -> bool:
@@ -102,6 +107,7 @@ class Gazetteer:
 
     def find(self, toks: list[Token]) -> Iterator[Hit]:
         """Yield the longest form at each position, left to right, without overlaps."""
+        # the first word decides for almost every position; check it before building anything
         i, n = 0, len(toks)
         index = self._index
         while i < n:
@@ -116,7 +122,11 @@ class Gazetteer:
                     if i + k > n:
                         continue
                     acronym = form.acronym if k == 1 else None
-                    if all(_word_matches(toks[i + j], form.words[j], acronym) for j in range(k)):
+                    if not _word_matches(toks[i], form.words[0], acronym):
+                        continue
+                    if k == 1 or all(
+                        _word_matches(toks[i + j], form.words[j], None) for j in range(1, k)
+                    ):
                         yield Hit(toks[i].start, toks[i + k - 1].end, form)
                         i += k
                         break

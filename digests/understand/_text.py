@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from digests.understand._data import load
 
 # Every apostrophe-like mark writers use in Uzbek Latin (oʻ, gʻ) and in English possessives.
 APOSTROPHES = "ʻʼ’‘'`´"
-_NO_APOS = str.maketrans("", "", APOSTROPHES)
+_APOS = re.compile("[" + APOSTROPHES + "]")
 WORD = re.compile(r"\w+(?:[" + APOSTROPHES + r"]\w+)*")
 _LEADING_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*")
 # Sentence ends: a stop, then space, then something that can open a sentence.
@@ -20,7 +20,13 @@ _ABBR_TAIL = re.compile(r"(\w+(?:\.\w+)*)\.$")
 
 def fold(text: str) -> str:
     """Return the text case-folded, with ё as е and without apostrophes, for comparison."""
-    return text.casefold().replace("ё", "е").translate(_NO_APOS)
+    folded = text.casefold().replace("ё", "е")
+    return _APOS.sub("", folded) if _APOS.search(folded) else folded
+
+
+def unify_apostrophes(text: str) -> str:
+    """Write every apostrophe-like mark as ' so that offsets stay and words stay whole."""
+    return _APOS.sub("'", text)
 
 
 def strip_date_line(text: str) -> tuple[str, tuple[int, int, int] | None]:
@@ -107,13 +113,13 @@ def paragraphs(text: str) -> list[Paragraph]:
 
 
 # Cyrillic of every supported language to a Latin skeleton-friendly spelling.
-_TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "j", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya", "қ": "k", "ғ": "g", "ў": "u", "ҳ": "h", "ә": "a", "ө": "o", "ұ": "u",
-    "ү": "u", "і": "i", "ң": "n", "һ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u", "җ": "j", "є": "e", "ї": "i",
-}
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхыэқғўҳәөұүіңһҷӣӯҗєї",
+        "abvgdeejziyklmnoprstufhyekguhaouuinhjiujei",
+        strict=True,
+    )
+) | {"ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ь": "", "ю": "yu", "я": "ya"}
 _TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
 _LATIN_FOLD = str.maketrans(
     {"ä": "a", "ç": "ch", "ň": "n", "ö": "o", "ş": "sh", "ü": "u", "ý": "y", "ž": "j", "ğ": "g",
@@ -133,6 +139,7 @@ _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLES = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=65536)
 def skeleton(word: str) -> str:
     """Return a consonant skeleton that survives transliteration (Токаев, Tokayev → tkv)."""
     latin = transliterate(word)

@@ -1,4 +1,4 @@
-"""Countries: names in every supported language, lookup for the bot, and what an article is about."""
+"""Countries: names in every language, lookup for the bot, and what an article is about."""
 
 from __future__ import annotations
 
@@ -189,32 +189,55 @@ def _list_members(hits: list[Hit], toks: list[Token]) -> set[int]:
     return members
 
 
-def salience(title: str, paragraphs: list[str], hint: str | None = None) -> list[tuple[str, float]]:
-    """Score the countries an article is about: title and lead weigh more, lists less."""
+def salience(
+    toks: list[Token], hits: list[Hit], blocks: list[tuple[int, float]], hint: str | None = None
+) -> list[tuple[str, float]]:
+    """Score the countries an article is about: title and lead weigh more, lists less.
+
+    ``blocks`` are (end offset, weight) of consecutive stretches of the text (title, lead, body).
+    """
     scores: dict[str, float] = defaultdict(float)
-    lead_left = 400  # characters of the opening that count double
-    blocks = [(title, 3.0)] if title else []
-    for para in paragraphs:
-        weight = 2.0 if lead_left > 0 else 1.0
-        lead_left -= len(para)
-        blocks.append((para, weight))
-    for block, weight in blocks:
-        toks = tokens(block)
-        hits = list(gazetteer().find(toks))
-        listed = _list_members(hits, toks) if len(hits) >= 3 else set()
-        for k, hit in enumerate(hits):
-            w = KIND_WEIGHT[hit.form.kind] * weight
-            if k in listed:
-                w *= _LIST_WEIGHT
-            scores[hit.form.value] += w
+    listed = _list_members(hits, toks) if len(hits) >= 3 else set()
+    for k, hit in enumerate(hits):
+        weight = next((w for end, w in blocks if hit.start < end), 1.0)
+        w = KIND_WEIGHT[hit.form.kind] * weight
+        if k in listed:
+            w *= _LIST_WEIGHT
+        scores[hit.form.value] += w
     if hint and hint in scores:
         scores[hint] += 1.0
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+def blocks_of(title: str, paragraphs: list[str]) -> tuple[str, list[tuple[int, float]]]:
+    """Join title and paragraphs into one text and say how much each stretch weighs."""
+    parts: list[str] = []
+    blocks: list[tuple[int, float]] = []
+    offset = 0
+    if title:
+        parts.append(title)
+        offset = len(title) + 1
+        blocks.append((offset, 3.0))
+    lead_left = 400  # characters of the opening that count double
+    for para in paragraphs:
+        parts.append(para)
+        offset += len(para) + 1
+        if lead_left > 0:
+            blocks.append((offset, 2.0))
+        lead_left -= len(para)
+    blocks.append((offset + 1, 1.0))
+    return "\n".join(parts), blocks
+
+
 def about(title: str, paragraphs: list[str], hint: str | None = None) -> tuple[str, ...]:
     """Return the countries the article is about, most salient first."""
-    ranked = salience(title, paragraphs, hint)
+    text, blocks = blocks_of(title, paragraphs)
+    toks = tokens(text)
+    return choose(salience(toks, list(gazetteer().find(toks)), blocks, hint), hint)
+
+
+def choose(ranked: list[tuple[str, float]], hint: str | None = None) -> tuple[str, ...]:
+    """Keep the scored countries the article is about, not those it only mentions."""
     if not ranked:
         return (hint,) if hint else ()
     top = ranked[0][1]

