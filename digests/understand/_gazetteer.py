@@ -14,8 +14,27 @@ from digests.understand._text import APOSTROPHES, WORD, fold, unify_apostrophes
 _MAX_ENDING = 7
 _FINAL_VOWELS = frozenset("аяьй")
 _RU_ENDINGS = frozenset(
-    {"ы", "е", "у", "ой", "ою", "и", "ю", "ей", "ем", "ям", "ях", "ями", "ам", "ах", "ами", "ию", "ией",
-     "ии", "ия"}
+    {
+        "ы",
+        "е",
+        "у",
+        "ой",
+        "ою",
+        "и",
+        "ю",
+        "ей",
+        "ем",
+        "ям",
+        "ях",
+        "ями",
+        "ам",
+        "ах",
+        "ами",
+        "ию",
+        "ией",
+        "ии",
+        "ия",
+    }
 )
 _ACRONYM = re.compile(r"^[^\W\d_a-zа-яё]{2,5}$")  # США, АҚШ, UAE: capitals only
 
@@ -140,6 +159,8 @@ def make_form(surface: str, value: str, kind: str, display: str) -> Form:
     """Build a form from a surface string as written in a data file."""
     acronym = surface.translate(str.maketrans("", "", APOSTROPHES))
     is_acronym = bool(_ACRONYM.match(acronym))
-    words = tuple(w.translate(str.maketrans("", "", APOSTROPHES)) for w in
-                  (fold(m.group()) for m in WORD.finditer(surface)))
+    words = tuple(
+        w.translate(str.maketrans("", "", APOSTROPHES))
+        for w in (fold(m.group()) for m in WORD.finditer(surface))
+    )
     return Form(words, acronym if is_acronym else None, value, kind, display)

@@ -51,7 +51,7 @@ def sentences(paragraph: str) -> list[str]:
     for match in _SENT_END.finditer(paragraph):
         end = match.end(1)
         head = paragraph[start:end]
-        tail = _ABBR_TAIL.search(head.rstrip("\"»”’)"))
+        tail = _ABBR_TAIL.search(head.rstrip('"»”’)'))
         if tail:
             word = tail.group(1)
             # "К. Токаев", "т.е.", "млн." and "U.S." do not end a sentence
@@ -122,9 +122,31 @@ _TRANSLIT = dict(
 ) | {"ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ь": "", "ю": "yu", "я": "ya"}
 _TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
 _LATIN_FOLD = str.maketrans(
-    {"ä": "a", "ç": "ch", "ň": "n", "ö": "o", "ş": "sh", "ü": "u", "ý": "y", "ž": "j", "ğ": "g",
-     "ı": "i", "ə": "a", "ñ": "n", "ū": "u", "é": "e", "è": "e", "á": "a", "í": "i", "ó": "o",
-     "ú": "u", "â": "a", "î": "i", "û": "u", "ê": "e"}
+    {
+        "ä": "a",
+        "ç": "ch",
+        "ň": "n",
+        "ö": "o",
+        "ş": "sh",
+        "ü": "u",
+        "ý": "y",
+        "ž": "j",
+        "ğ": "g",
+        "ı": "i",
+        "ə": "a",
+        "ñ": "n",
+        "ū": "u",
+        "é": "e",
+        "è": "e",
+        "á": "a",
+        "í": "i",
+        "ó": "o",
+        "ú": "u",
+        "â": "a",
+        "î": "i",
+        "û": "u",
+        "ê": "e",
+    }
 )
 
 
@@ -133,8 +155,19 @@ def transliterate(text: str) -> str:
     return fold(text).translate(_TRANSLIT_TABLE).translate(_LATIN_FOLD)
 
 
-_DIGRAPHS = (("dzh", "j"), ("kh", "h"), ("zh", "j"), ("dj", "j"), ("sh", "s"), ("ch", "c"),
-             ("ts", "c"), ("x", "h"), ("q", "k"), ("c", "k"), ("w", "v"))
+_DIGRAPHS = (
+    ("dzh", "j"),
+    ("kh", "h"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("ts", "c"),
+    ("x", "h"),
+    ("q", "k"),
+    ("c", "k"),
+    ("w", "v"),
+)
 _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLES = re.compile(r"(.)\1+")
 

@@ -16,8 +16,16 @@ from digests.understand._text import fold, transliterate
 FOCUS = ("kz", "uz", "kg", "tj", "tm")
 # How much one mention says about the article, by what was mentioned.
 KIND_WEIGHT = {"name": 1.0, "institution": 1.0, "person": 1.0, "city": 0.8, "adjective": 0.5}
-_LANG_KEYS = {"en": "en", "ru": "ru", "uz": "uz", "uz_cyrl": "uz_cyrl", "kk": "kk", "ky": "ky",
-              "tg": "tg", "tk": "tk"}
+_LANG_KEYS = {
+    "en": "en",
+    "ru": "ru",
+    "uz": "uz",
+    "uz_cyrl": "uz_cyrl",
+    "kk": "kk",
+    "ky": "ky",
+    "tg": "tg",
+    "tk": "tk",
+}
 _FLAG_BASE = 0x1F1E6
 _CODE = re.compile(r"^[a-z]{2}$")
 

@@ -147,7 +147,9 @@ def find(text: str) -> list[DateMention]:
                 continue  # "10-7 April" is not a range
             taken.append((match.start(), match.end()))
             found.append(
-                DateMention(match.start(), match.end(), d, month, year, d2, m2, year if d2 else None)
+                DateMention(
+                    match.start(), match.end(), d, month, year, d2, m2, year if d2 else None
+                )
             )
     for match in _NUMERIC.finditer(text):
         if not free(match.start(), match.end()):
@@ -169,8 +171,9 @@ def find(text: str) -> list[DateMention]:
     return found
 
 
-def resolve(day: int, month: int, year: int | None, *, year_hint: int | None,
-            around: date | None) -> date | None:
+def resolve(
+    day: int, month: int, year: int | None, *, year_hint: int | None, around: date | None
+) -> date | None:
     """Return the date, taking a missing year from a hint or the nearest to a reference day."""
     if year is not None:
         return date(year, month, day) if _valid(year, month, day) else None
@@ -178,8 +181,11 @@ def resolve(day: int, month: int, year: int | None, *, year_hint: int | None,
         return date(year_hint, month, day) if _valid(year_hint, month, day) else None
     if around is None:
         return None  # no year and nothing to take one from: unknown, not guessed
-    options = [date(y, month, day) for y in (around.year - 1, around.year, around.year + 1)
-               if _valid(y, month, day)]
+    options = [
+        date(y, month, day)
+        for y in (around.year - 1, around.year, around.year + 1)
+        if _valid(y, month, day)
+    ]
     return min(options, key=lambda d: abs((d - around).days)) if options else None
 
 

@@ -156,7 +156,9 @@ def extract(
         first = members[0]
         start, end = _dates_near(text, members, date_mentions, name_year, published)
         place, country = _place_near(text, first, places)
-        year = name_year or (start.year if start else None) or (published.year if published else None)
+        year = (
+            name_year or (start.year if start else None) or (published.year if published else None)
+        )
         events.append(Event(key(display, year), display, start, end, place, country))
     # one event per key: keep the first (text order), which carries the most context
     unique: dict[str, Event] = {}
@@ -202,7 +204,9 @@ def _dates_near(
     return start, end
 
 
-def _place_near(text: str, mention: _Mention, places: Sequence[Hit]) -> tuple[str | None, str | None]:
+def _place_near(
+    text: str, mention: _Mention, places: Sequence[Hit]
+) -> tuple[str | None, str | None]:
     cities = [h for h in places if h.form.kind == "city"]
     if not cities:
         return None, None

