@@ -200,6 +200,7 @@ async def _story_page(
     limit: int,
     offset: int,
     reader_lang: str,
+    event_id: int | None = None,
 ) -> StoryPage:
     """Find the stories whose newest matching article is newest, then build their views."""
     a = models.Article
@@ -213,6 +214,11 @@ async def _story_page(
         stmt = select(a.story_id).order_by(a.published.desc().nulls_last(), a.id.desc())
         if condition is not None:
             stmt = stmt.where(condition)
+        if event_id is not None:
+            # An event has few articles: start from them rather than from the newest.
+            ae = models.ArticleEvent
+            stmt = stmt.select_from(ae).join(a, a.id == ae.article_id)
+            stmt = stmt.where(ae.event_id == event_id)
         rows = (await session.execute(stmt.limit(chunk))).scalars().all()
         story_ids = list(dict.fromkeys(rows))
         if len(story_ids) >= wanted or len(rows) < chunk:
@@ -352,9 +358,9 @@ async def event_card(
     if event is None:
         return None
     counts = await _article_counts(session, [best_id])
-    ae = models.ArticleEvent
-    in_event = models.Article.id.in_(select(ae.article_id).where(ae.event_id == best_id))
-    page = await _story_page(session, in_event, limit=limit, offset=offset, reader_lang=reader_lang)
+    page = await _story_page(
+        session, None, limit=limit, offset=offset, reader_lang=reader_lang, event_id=best_id
+    )
     return EventCard(
         event=_event_view(event, counts.get(best_id, 0)), page=page, score=score, others=others
     )
@@ -362,17 +368,19 @@ async def event_card(
 
 def _fuzzy_event(query: str, rows: Sequence[Any]) -> tuple[int | None, float, tuple[str, ...]]:
     """Match a query against event names and keys, in its own script and transliterated."""
-    choices: dict[int, str] = {}
-    for i, row in enumerate(rows):
-        choices[2 * i] = row.name
-        choices[2 * i + 1] = row.key.replace("-", " ").replace("_", " ")
+    choices: list[str] = []
+    for row in rows:
+        choices.append(utils.default_process(row.name))
+        choices.append(utils.default_process(row.key.replace("-", " ").replace("_", " ")))
+    # Event names are mostly Latin: a Cyrillic query is also tried in Latin, not the reverse.
+    variants = [query, *(to_latin(query),)] if _CYRILLIC.search(query) else [query]
     best: dict[int, float] = {}
-    for variant in {query, *transliterations(query)}:
+    for variant in variants:
         for _, score, idx in process.extract(
-            variant,
+            utils.default_process(variant),
             choices,
             scorer=fuzz.WRatio,
-            processor=utils.default_process,
+            processor=None,
             score_cutoff=EVENT_MATCH_CUTOFF,
             limit=10,
         ):
