@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
 from bot import i18n
 from bot.config import Config
@@ -72,4 +72,3 @@ class ChaikhanaContext(CallbackContext[ExtBot[None], dict, ChatData, BotData]): 
         return chosen or i18n.normalize_lang(language_code)
 
 
-ChaikhanaApp = Application[ExtBot[None], ChaikhanaContext, dict, ChatData, BotData, object]  # type: ignore[type-arg]

@@ -342,7 +342,8 @@ async def event_card(
     e = models.Event
     if event_id is not None:
         best_id: int | None = event_id
-        score, others = 100.0, ()
+        score = 100.0
+        others: tuple[str, ...] = ()
     else:
         query = name_or_key.strip()[:MAX_QUERY]
         if not utils.default_process(query):
