@@ -9,11 +9,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from digests.model import Article, Event, StoryCandidate, StoryFeatures
 from storage import models
@@ -31,12 +34,12 @@ from storage.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
-_articles = models.Article.__table__
-_stories = models.Story.__table__
-_tags = models.ArticleTag.__table__
-_events = models.Event.__table__
-_article_events = models.ArticleEvent.__table__
-_keys = models.ArticleKey.__table__
+_articles = cast(Table, models.Article.__table__)
+_stories = cast(Table, models.Story.__table__)
+_tags = cast(Table, models.ArticleTag.__table__)
+_events = cast(Table, models.Event.__table__)
+_article_events = cast(Table, models.ArticleEvent.__table__)
+_keys = cast(Table, models.ArticleKey.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,41 +116,39 @@ def _merge_events(events: Iterable[Event]) -> list[Event]:
     return list(merged.values())
 
 
-async def _upsert_events(session: AsyncSession, events: Sequence[Event]) -> list[int]:
-    """Insert events by key, filling gaps of existing ones; return their ids."""
-    dialect = session.get_bind().dialect.name
+def _event_upsert(dialect: str) -> Any:
+    """Build the INSERT … ON CONFLICT (key) DO UPDATE that fills an event's missing fields."""
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(_events)
     elif dialect == "sqlite":
         stmt = sqlite.insert(_events)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    rows = [
-        {
-            "key": e.key,
-            "name": e.name,
-            "start": e.start,
-            "end": e.end,
-            "place": e.place,
-            "country": e.country,
-        }
-        for e in events
-    ]
     excluded = stmt.excluded
-    stmt = (
-        stmt.values(rows)
-        .on_conflict_do_update(
-            index_elements=[_events.c.key],
-            set_={
-                "start": func.coalesce(_events.c.start, excluded.start),
-                "end": func.coalesce(_events.c.end, excluded.end),
-                "place": func.coalesce(_events.c.place, excluded.place),
-                "country": func.coalesce(_events.c.country, excluded.country),
-            },
-        )
-        .returning(_events.c.id)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return stmt.on_conflict_do_update(
+        index_elements=[_events.c.key],
+        set_={
+            "start": func.coalesce(_events.c.start, excluded.start),
+            "end": func.coalesce(_events.c.end, excluded.end),
+            "place": func.coalesce(_events.c.place, excluded.place),
+            "country": func.coalesce(_events.c.country, excluded.country),
+        },
+    ).returning(_events.c.id)
+
+
+# Built once: statements made afresh per call would be compiled afresh per call.
+_EVENT_UPSERT = {dialect: _event_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+_INSERT_ARTICLE = insert(_articles).returning(_articles.c.id)
+_INSERT_STORY = insert(_stories).returning(_stories.c.id)
+_BUMP_STORY = (
+    update(_stories)
+    .where(_stories.c.id == bindparam("story_id"))
+    .values(article_count=_stories.c.article_count + 1, updated_at=bindparam("now"))
+    .returning(_stories.c.id)
+)
+_INSERT_TAGS = insert(_tags)
+_INSERT_ARTICLE_EVENTS = insert(_article_events)
+_INSERT_KEYS = insert(_keys)
 
 
 async def add(
@@ -160,30 +161,43 @@ async def add(
     won the race since ``find_duplicate``) raises ``sqlalchemy.exc.IntegrityError``;
     a ``story_id`` that names no story raises NotFound.
     """
+    # One greenlet for the whole insert instead of one per statement: ingest runs this
+    # for every article, and the per-statement async overhead used to dominate it.
+    return await session.run_sync(_add, article, source_id, story_id)
+
+
+def _add(
+    session: Session, article: Article, source_id: int | None, story_id: int | None
+) -> StoredArticle:
+    """Insert the article and everything that hangs off it (synchronous half of add)."""
     now = models.utcnow()
-    async with session.begin_nested():
-        story_id = await _join_story(session, story_id, now)
-        article_id = (
-            await session.execute(
-                insert(_articles).returning(_articles.c.id),
-                {
-                    "source_id": source_id,
-                    "source_name": article.source,
-                    "url": article.url,
-                    "canonical_url": article.canonical_url,
-                    "guid": article.guid,
-                    "title": article.title,
-                    "text": article.text,
-                    "summary": article.summary,
-                    "published": article.published,
-                    "ingested_at": now,
-                    "lang": article.lang,
-                    "script": article.script,
-                    "content_hash": article.content_hash,
-                    "story_id": story_id,
-                    "features": article.features.to_json(),
-                },
-            )
+    with session.begin_nested():
+        conn = session.connection()
+        if story_id is None:
+            story_id = conn.execute(
+                _INSERT_STORY, {"created_at": now, "updated_at": now, "article_count": 1}
+            ).scalar_one()
+        elif conn.execute(_BUMP_STORY, {"story_id": story_id, "now": now}).first() is None:
+            raise NotFound(f"story {story_id}: not stored")
+        article_id = conn.execute(
+            _INSERT_ARTICLE,
+            {
+                "source_id": source_id,
+                "source_name": article.source,
+                "url": article.url,
+                "canonical_url": article.canonical_url,
+                "guid": article.guid,
+                "title": article.title,
+                "text": article.text,
+                "summary": article.summary,
+                "published": article.published,
+                "ingested_at": now,
+                "lang": article.lang,
+                "script": article.script,
+                "content_hash": article.content_hash,
+                "story_id": story_id,
+                "features": article.features.to_json(),
+            },
         ).scalar_one()
         tags = [
             {"article_id": article_id, "kind": "country", "value": c}
@@ -194,40 +208,36 @@ async def add(
             for t in dict.fromkeys(article.topics)
         ]
         if tags:
-            await session.execute(insert(_tags), tags)
+            conn.execute(_INSERT_TAGS, tags)
         events = _merge_events(article.events)
         if events:
-            event_ids = await _upsert_events(session, events)
-            await session.execute(
-                insert(_article_events),
+            rows = [
+                {
+                    "key": e.key,
+                    "name": e.name,
+                    "start": e.start,
+                    "end": e.end,
+                    "place": e.place,
+                    "country": e.country,
+                }
+                for e in events
+            ]
+            upsert = _EVENT_UPSERT[conn.dialect.name]
+            event_ids = (
+                conn.execute(upsert, rows).scalars().all()
+                if len(rows) > 1
+                else [conn.execute(upsert, rows[0]).scalar_one()]
+            )
+            conn.execute(
+                _INSERT_ARTICLE_EVENTS,
                 [{"article_id": article_id, "event_id": i} for i in event_ids],
             )
         if article.features.keys:
-            await session.execute(
-                insert(_keys),
+            conn.execute(
+                _INSERT_KEYS,
                 [{"article_id": article_id, "key": k} for k in sorted(article.features.keys)],
             )
     return StoredArticle(id=article_id, story_id=story_id)
-
-
-async def _join_story(session: AsyncSession, story_id: int | None, now: datetime) -> int:
-    """Count one more article in the story, creating it when ``story_id`` is None."""
-    if story_id is None:
-        stmt = (
-            insert(_stories)
-            .values(created_at=now, updated_at=now, article_count=1)
-            .returning(_stories.c.id)
-        )
-        return (await session.execute(stmt)).scalar_one()
-    bumped = await session.execute(
-        update(_stories)
-        .where(_stories.c.id == story_id)
-        .values(article_count=_stories.c.article_count + 1, updated_at=now)
-        .returning(_stories.c.id)
-    )
-    if bumped.scalar_one_or_none() is None:
-        raise NotFound(f"story {story_id}: not stored")
-    return story_id
 
 
 async def story_candidates(

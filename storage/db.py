@@ -13,12 +13,14 @@ always nests inside the caller's transaction.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage import _aiosqlite
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,14 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
         _ensure_sqlite_transaction(connection)
 
 
+def _sqlite_creator(url: str) -> dict[str, Any]:
+    """Return engine arguments that open one-hop aiosqlite connections, when possible."""
+    if not _aiosqlite.supported() or make_url(url).get_driver_name() != "aiosqlite":
+        return {}
+    cargs, cparams = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    return {"async_creator": partial(_aiosqlite.connect, *cargs, **cparams)}
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for a database URL, configured for its dialect."""
     url = database_url(url)
@@ -101,7 +113,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, **_sqlite_creator(url))
         _install_sqlite_hooks(engine, memory=path is None)
         return engine
     if backend == "postgresql":

@@ -12,9 +12,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, bindparam, column, func, literal_column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from storage import models
 
@@ -81,7 +83,7 @@ async def search(
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         fts = table("articles_fts", column("rowid"))
-        fts_name = literal_column("articles_fts")
+        fts_name: ColumnClause[Any] = literal_column("articles_fts")
         # bm25 is lower-is-better; negate it so rank means the same on both backends.
         rank = (-func.bm25(fts_name, 10.0, 5.0, 1.0, type_=Float)).label("rank")
         stmt = (
@@ -94,7 +96,7 @@ async def search(
         params = {"match": fts5_query(words)}
     elif dialect == "postgresql":
         ts_query = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("match"))
-        vector = literal_column("articles.search_vector")
+        vector: ColumnClause[Any] = literal_column("articles.search_vector")
         rank = func.ts_rank(vector, ts_query, type_=Float).label("rank")
         stmt = (
             select(a.id, a.story_id, a.title, a.summary, a.url, a.published, a.lang, rank)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from storage.errors import AlreadyExists, NotFound
 
 logger = logging.getLogger(__name__)
 
-_sources = models.Source.__table__
+_sources = cast(Table, models.Source.__table__)
 MAX_ERROR_LENGTH = 500
 
 

@@ -119,3 +119,18 @@ async def test_upgrade_accepts_a_url(tmp_path: Path) -> None:
             assert (await conn.execute(text("SELECT count(*) FROM articles"))).scalar_one() == 0
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_engine_uses_one_hop_cursors(sqlite_db: Database) -> None:
+    from storage._aiosqlite import OneHopConnection
+
+    async with sqlite_db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, OneHopConnection)
+        rows = (await conn.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
+        many = await conn.execute(
+            text("INSERT INTO stories (created_at, updated_at, article_count) VALUES (:t, :t, 0)"),
+            [{"t": "2026-01-01 00:00:00"}, {"t": "2026-01-02 00:00:00"}],
+        )
+    assert rows == [(1,), (2,)]
+    assert many.rowcount == 2
