@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -389,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("chaikhana: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`chaikhana latest | head`): nothing left to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         logger.debug("command failed", exc_info=True)
         print(f"chaikhana: error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
