@@ -9,10 +9,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Select,
     Table,
     and_,
     bindparam,
@@ -76,6 +79,20 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in message or "duplicate key value" in message
 
 
+@cache
+def _duplicate_query(by_canonical_url: bool, guid: str | None) -> Select[Any]:
+    """Build (once per shape) the duplicate lookup; ``guid`` is None, 'any' or 'source'."""
+    c = _articles.c
+    conditions: list[ColumnElement[bool]] = [c.content_hash == bindparam("content_hash")]
+    if by_canonical_url:
+        conditions.append(c.canonical_url == bindparam("canonical_url"))
+    if guid == "any":
+        conditions.append(c.guid == bindparam("guid"))
+    elif guid == "source":
+        conditions.append(and_(c.guid == bindparam("guid"), c.source_id == bindparam("source_id")))
+    return select(c.id).where(or_(*conditions)).order_by(c.id).limit(1)
+
+
 async def find_duplicate(
     session: AsyncSession,
     *,
@@ -85,16 +102,16 @@ async def find_duplicate(
     content_hash: str,
 ) -> int | None:
     """Return the id of a stored article that is the same as the one described, if any."""
-    a = models.Article
-    conditions: list[ColumnElement[bool]] = [a.content_hash == content_hash]
-    if canonical_url:
-        conditions.append(a.canonical_url == canonical_url)
-    if guid:
-        conditions.append(
-            a.guid == guid if source_id is None else and_(a.guid == guid, a.source_id == source_id)
-        )
-    stmt = select(a.id).where(or_(*conditions)).order_by(a.id).limit(1)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    guid_mode = None if not guid else "any" if source_id is None else "source"
+    stmt = _duplicate_query(bool(canonical_url), guid_mode)
+    params = {
+        "content_hash": content_hash,
+        "canonical_url": canonical_url,
+        "guid": guid,
+        "source_id": source_id,
+    }
+    conn = await session.connection()
+    return (await conn.execute(stmt, params)).scalar_one_or_none()
 
 
 def _merge_events(events: Iterable[Event]) -> list[Event]:
@@ -240,6 +257,32 @@ def _add(
     return StoredArticle(id=article_id, story_id=story_id)
 
 
+@cache
+def _candidates_query(dated: bool, excluding: bool) -> Select[Any]:
+    """Build (once per shape) the query ranking articles by how many keys they share."""
+    a, k = _articles.c, _keys.c
+    shared = func.count().label("shared")
+    ranked = select(k.article_id, shared).where(k.key.in_(bindparam("keys", expanding=True)))
+    if dated or excluding:
+        ranked = ranked.join(_articles, a.id == k.article_id)
+    if dated:
+        when = func.coalesce(a.published, a.ingested_at)
+        ranked = ranked.where(when >= bindparam("since"), when <= bindparam("until"))
+    if excluding:
+        ranked = ranked.where(a.id != bindparam("exclude"))
+    ranked_sq = (
+        ranked.group_by(k.article_id)
+        .order_by(shared.desc(), k.article_id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+    return (
+        select(a.id, a.story_id, a.features)
+        .join(ranked_sq, ranked_sq.c.article_id == a.id)
+        .order_by(ranked_sq.c.shared.desc(), a.id.desc())
+    )
+
+
 async def story_candidates(
     session: AsyncSession,
     keys: Iterable[str],
@@ -253,29 +296,13 @@ async def story_candidates(
     wanted = sorted(set(keys))
     if not wanted or limit <= 0:
         return []
-    a, k = models.Article, models.ArticleKey
-    shared = func.count().label("shared")
-    ranked = select(k.article_id, shared).where(k.key.in_(wanted))
-    if around is not None or exclude_article_id is not None:
-        ranked = ranked.join(a, a.id == k.article_id)
+    params: dict[str, Any] = {"keys": wanted, "limit": limit, "exclude": exclude_article_id}
     if around is not None:
-        when = func.coalesce(a.published, a.ingested_at)
-        window = timedelta(days=days)
-        ranked = ranked.where(when >= around - window, when <= around + window)
-    if exclude_article_id is not None:
-        ranked = ranked.where(a.id != exclude_article_id)
-    ranked_sq = (
-        ranked.group_by(k.article_id)
-        .order_by(shared.desc(), k.article_id.desc())
-        .limit(limit)
-        .subquery()
-    )
-    stmt = (
-        select(a.id, a.story_id, a.features)
-        .join(ranked_sq, ranked_sq.c.article_id == a.id)
-        .order_by(ranked_sq.c.shared.desc(), a.id.desc())
-    )
-    rows = (await session.execute(stmt)).all()
+        params["since"] = around - timedelta(days=days)
+        params["until"] = around + timedelta(days=days)
+    stmt = _candidates_query(around is not None, exclude_article_id is not None)
+    conn = await session.connection()
+    rows = (await conn.execute(stmt, params)).all()
     return [
         StoryCandidate(
             article_id=r.id, story_id=r.story_id, features=StoryFeatures.from_json(r.features)
