@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from digests.sources.http import Fetcher, FetchPolicy, make_client
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
@@ -30,6 +29,7 @@ from bot.services.ingest import (
     ingest_items,
 )
 from digests.model import SourceHints
+from digests.sources.http import Fetcher, FetchPolicy, make_client
 from storage import articles, sources
 from storage import db as storage_db
 from storage.errors import AlreadyExists

@@ -79,7 +79,7 @@ def test_bad_items_get_one_line_each_and_the_rest_is_ingested(
     (workdir / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (workdir / "blob.txt").write_bytes(bytes(range(256)) * 64)
     (workdir / "empty.html").write_text("", encoding="utf-8")
-    status, out, err = run(
+    status, _, err = run(
         capsys,
         "ingest",
         str(workdir / "mixed.jsonl"),
@@ -129,7 +129,7 @@ def test_bad_config_is_one_line_and_exit_2(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "config.toml").write_text("[ingest]\nper_host = 0\n", encoding="utf-8")
-    status, out, err = run(capsys, "ingest", str(SEEDS[0]))
+    status, _, err = run(capsys, "ingest", str(SEEDS[0]))
     assert status == 2
     assert err.strip() == (
         "chaikhana: config: ingest.per_host: Input should be greater than or equal to 1"
