@@ -11,17 +11,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from digests.sources.files import read_path
-from digests.sources.http import Fetcher
-from digests.sources.read import read_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from storage.sources import SourceRecord
 
 from digests.errors import SourceError
 from digests.model import Article, RawArticle, SourceHints
+from digests.sources.files import read_path
+from digests.sources.http import Fetcher
+from digests.sources.read import read_url
 from digests.understand import best_story, understand
 from storage import articles, sources
+from storage.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
 
