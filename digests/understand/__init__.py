@@ -53,9 +53,7 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     lang, script = _lang.detect(headed, hints.lang)
     toks = tokens(headed)  # once: countries, places and topics all read these words
     places = list(_countries.gazetteer().find(toks))
-    about = _countries.choose(
-        _countries.salience(toks, places, blocks, hints.country), hints.country
-    )
+    about = _countries.about_text(headed, toks, places, blocks, hints.country)
     topics = _topics.detect_tokens(toks, len(title) if title else -1, len(clean))
     events = _events.extract(headed, published=day, places=places)
     summary = _summary.summarize(news, title) if lang != "und" else ""

@@ -54,6 +54,22 @@ class Form:
     value: str
     kind: str
     display: str
+    # a proper name (Kazakhstan, Astana): only a capitalised word is it (Қатар, not қатар "row")
+    capital: bool = False
+
+
+# A surname that goes on is another surname: Rahmon is not Rahmonov, Aripov not Aripova's son.
+_PATRONYMIC = ("ов", "ев", "ёв", "ov", "ev", "yev", "оғл", "ugl")
+
+
+def _rejects(form: Form, toks: list[Token], i: int, k: int) -> bool:
+    """Tell whether a hit that matched letter by letter is still not the form."""
+    if form.capital and not toks[i].raw[:1].isupper():
+        return True
+    if form.kind == "person":
+        last = toks[i + k - 1].folded
+        return last[len(form.words[-1]) :].startswith(_PATRONYMIC)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +159,10 @@ class Gazetteer:
                     acronym = form.acronym if k == 1 else None
                     if not _word_matches(toks[i], form.words[0], acronym):
                         continue
-                    if k == 1 or all(
-                        _word_matches(toks[i + j], form.words[j], None) for j in range(1, k)
-                    ):
+                    if (
+                        k == 1
+                        or all(_word_matches(toks[i + j], form.words[j], None) for j in range(1, k))
+                    ) and not _rejects(form, toks, i, k):
                         yield Hit(toks[i].start, toks[i + k - 1].end, form)
                         i += k
                         break
@@ -155,12 +172,17 @@ class Gazetteer:
             i += 1
 
 
-def make_form(surface: str, value: str, kind: str, display: str) -> Form:
-    """Build a form from a surface string as written in a data file."""
+def make_form(surface: str, value: str, kind: str, display: str, *, proper: bool = False) -> Form:
+    """Build a form from a surface string as written in a data file.
+
+    ``proper``: the form is a proper name, which matches only a capitalised word when the data
+    file writes it with a capital.
+    """
     acronym = surface.translate(str.maketrans("", "", APOSTROPHES))
     is_acronym = bool(_ACRONYM.match(acronym))
     words = tuple(
         w.translate(str.maketrans("", "", APOSTROPHES))
         for w in (fold(m.group()) for m in WORD.finditer(surface))
     )
-    return Form(words, acronym if is_acronym else None, value, kind, display)
+    capital = proper and surface[:1].isupper()
+    return Form(words, acronym if is_acronym else None, value, kind, display, capital)

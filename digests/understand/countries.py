@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +16,14 @@ from digests.understand._text import fold, transliterate
 
 FOCUS = ("kz", "uz", "kg", "tj", "tm")
 # How much one mention says about the article, by what was mentioned.
-KIND_WEIGHT = {"name": 1.0, "institution": 1.0, "person": 1.0, "city": 0.8, "adjective": 0.5}
+KIND_WEIGHT = {
+    "name": 1.0,
+    "institution": 1.0,
+    "person": 1.0,
+    "city": 0.8,
+    "adjective": 0.5,
+    "media": 0.2,  # Kazinform, UzDaily: where the news comes from, not what it is about
+}
 _LANG_KEYS = {
     "en": "en",
     "ru": "ru",
@@ -51,16 +59,18 @@ def gazetteer() -> Gazetteer:
     for code, entry in _countries().items():
         display = entry["names"].get("en", code.upper())
         for surface in entry.get("forms", ()):
-            forms.append(make_form(surface, code, "name", display))
+            forms.append(make_form(surface, code, "name", display, proper=True))
         for surface in entry.get("adjectives", ()):
             forms.append(make_form(surface, code, "adjective", display))
         for surface in entry.get("institutions", ()):
-            forms.append(make_form(surface, code, "institution", display))
+            forms.append(make_form(surface, code, "institution", display, proper=True))
+        for surface in entry.get("media", ()):
+            forms.append(make_form(surface, code, "media", display, proper=True))
         for surface in entry.get("people", ()):
-            forms.append(make_form(surface, code, "person", display))
+            forms.append(make_form(surface, code, "person", display, proper=True))
         for head, others in entry.get("cities", {}).items():
             for surface in (head, *others):
-                forms.append(make_form(surface, code, "city", head))
+                forms.append(make_form(surface, code, "city", head, proper=True))
     return Gazetteer(forms)
 
 
@@ -121,7 +131,8 @@ def _lookup() -> tuple[dict[str, str], list[str], list[str]]:
 
 def _inflected(folded: str) -> str | None:
     """Return the country whose name the word is an inflection of (Казахстане → kz)."""
-    toks = tokens(folded)
+    # a user may type a name in lower case; in text only a capitalised word is a name
+    toks = tokens(folded[:1].upper() + folded[1:])
     for hit in gazetteer().find(toks):
         if hit.form.kind == "name" and hit.start == 0 and hit.end == len(folded):
             return hit.form.value
@@ -217,6 +228,73 @@ def salience(
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+# Sentence ends, for counting in how many sentences a country is named.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)]*\s+|\n")
+# An agency dateline opening the lead: "ASTANA. KAZINFORM –", "Tashkent (UzDaily.com) --"
+_DATELINE = re.compile(
+    r"(?:[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*(?:,? [A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*){0,3}[.,]?\s*"
+    r"(?:\(?[\w.-]+\.(?:com|uz|kz|kg|tj|tm|ru|org|net|info)\)?|[A-ZА-ЯЁ][\w.-]*)?\s*(?:--|–|—)\s+)"
+)
+_PARTNER_RATIO = 2.0  # the main country outweighs a partner named only beside it this much
+
+
+def about_text(
+    text: str,
+    toks: list[Token],
+    hits: list[Hit],
+    blocks: list[tuple[int, float]],
+    hint: str | None = None,
+) -> tuple[str, ...]:
+    """Return the countries ``text`` (title and paragraphs joined by blocks_of) is about.
+
+    Title and lead weigh most and a list there names the article's parties; a list further on,
+    a country named in one sentence only, a foreign country met only as a venue city, and a
+    foreign country only ever named beside a far more salient one (a partner, an ambassador's
+    country) are mentioned, not about. A dateline says where the reporter files from.
+    """
+    if not hits:
+        return (hint,) if hint else ()
+    title_end = blocks[0][0] if blocks and blocks[0][1] > 2.0 else 0
+    lead_end = max((end for end, w in blocks if w >= 2.0), default=0)
+    dateline = _DATELINE.match(text, title_end)
+    date_end = dateline.end() if dateline and dateline.end() - title_end < 80 else -1
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text)]
+    listed = _list_members(hits, toks) if len(hits) >= 3 else set()
+    scores: dict[str, float] = defaultdict(float)
+    said: dict[str, set[int]] = defaultdict(set)  # sentences that name the country
+    titled: set[str] = set()
+    named: set[str] = set()  # countries met as more than a city
+    for k, hit in enumerate(hits):
+        code, kind = hit.form.value, hit.form.kind
+        weight = next((w for end, w in blocks if hit.start < end), 1.0)
+        if hit.start < date_end:
+            weight = 1.0  # the reporter's city, not the lead's subject
+        elif k in listed and hit.start >= lead_end:
+            weight *= _LIST_WEIGHT  # an enumeration past the lead: mentioned
+        scores[code] += KIND_WEIGHT[kind] * weight
+        if kind != "city":
+            named.add(code)
+        if hit.start < title_end:
+            titled.add(code)
+        if not hit.start < date_end:
+            said[code].add(bisect_right(cuts, hit.start))
+    if hint and hint in scores:
+        scores[hint] += 1.0
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    top_code, top = ranked[0]
+    chosen = []
+    for code, score in _kept(ranked, hint):
+        if code not in (hint, top_code) and code not in titled and len(said[code]) < 2:
+            continue  # named in one sentence beside a more salient country: a mention
+        if code not in FOCUS and code != hint:
+            if code not in named:
+                continue  # a foreign city alone is a venue
+            if code != top_code and top >= _PARTNER_RATIO * score and said[code] <= said[top_code]:
+                continue  # always beside the main country: its partner
+        chosen.append(code)
+    return tuple(chosen)
+
+
 def blocks_of(title: str, paragraphs: list[str]) -> tuple[str, list[tuple[int, float]]]:
     """Join title and paragraphs into one text and say how much each stretch weighs."""
     parts: list[str] = []
@@ -241,13 +319,15 @@ def about(title: str, paragraphs: list[str], hint: str | None = None) -> tuple[s
     """Return the countries the article is about, most salient first."""
     text, blocks = blocks_of(title, paragraphs)
     toks = tokens(text)
-    return choose(salience(toks, list(gazetteer().find(toks)), blocks, hint), hint)
+    return about_text(text, toks, list(gazetteer().find(toks)), blocks, hint)
 
 
 def choose(ranked: list[tuple[str, float]], hint: str | None = None) -> tuple[str, ...]:
     """Keep the scored countries the article is about, not those it only mentions."""
-    if not ranked:
-        return (hint,) if hint else ()
+    return tuple(code for code, _ in _kept(ranked, hint)) if ranked else ((hint,) if hint else ())
+
+
+def _kept(ranked: list[tuple[str, float]], hint: str | None = None) -> list[tuple[str, float]]:
     top = ranked[0][1]
     chosen = []
     for code, score in ranked:
@@ -257,5 +337,5 @@ def choose(ranked: list[tuple[str, float]], hint: str | None = None) -> tuple[st
         else:
             keep = score >= 2.0 and score >= 0.3 * top
         if keep:
-            chosen.append(code)
-    return tuple(chosen)
+            chosen.append((code, score))
+    return chosen

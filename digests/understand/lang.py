@@ -68,7 +68,7 @@ def script_of(text: str) -> tuple[str, int]:
 def _latin_rules() -> list[tuple[str, list[re.Pattern[str]], frozenset[str]]]:
     data = load("languages")
     rules = []
-    for key in ("uz_latn", "tk_latn"):
+    for key in ("uz_latn", "kk_latn", "tk_latn"):
         entry = data[key]
         patterns = [re.compile(p) for p in entry["patterns"]]
         words = frozenset(w.casefold() for w in entry["words"])
@@ -138,14 +138,20 @@ def _latin(text: str, letters: int) -> str:
     words = [w.casefold() for w in re.findall(r"[^\W\d_]+(?:['ʻʼ’‘`][^\W\d_]+)*", text[:20000])]
     guesses = _fasttext(text)
     top = guesses[0][0] if guesses else "und"
+    # every Turkic Latin alphabet votes with its own letters and function words; the strongest wins
+    best, strength = "", 0.0
     for lang, patterns, stopwords in _latin_rules():
         marks = sum(len(p.findall(text)) for p in patterns)
         hits = sum(1 for w in words if w in stopwords)
         # either the alphabet's own letters are frequent, or its function words are
         if marks >= max(2, letters * 0.004) or (words and hits >= max(3, len(words) * 0.06)):
-            if top in SUPPORTED and top not in {lang, "en"} and guesses[0][1] > 0.9:
-                return top
-            return lang
+            score = marks / max(letters, 1) + hits / max(len(words), 1)
+            if score > strength:
+                best, strength = lang, score
+    if best:
+        if top in SUPPORTED and top not in {best, "en"} and guesses[0][1] > 0.9:
+            return top
+        return best
     if top in SUPPORTED and guesses[0][1] >= 0.3:
         return top
     return "und"

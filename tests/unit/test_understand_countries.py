@@ -144,3 +144,89 @@ def test_countries_from_cities_and_forms(text: str, code: str) -> None:
 def test_acronym_does_not_match_inside_longer_capitals() -> None:
     hits = countries.find("USAID funded the programme.")
     assert all(h.form.value != "us" or h.form.kind == "institution" for h in hits)
+
+
+def about(title: str, text: str) -> tuple[str, ...]:
+    """Return the countries understand() says an article is about."""
+    return understand(RawArticle(url=None, title=title, text=text)).countries
+
+
+def test_common_word_spelled_like_a_country_is_not_it() -> None:
+    # Kazakh қатар "row, number" is Qatar only when capitalised
+    text = (
+        "Алматыда жасанды интеллект орталығы ашылды. Орталық жетекші компаниялар қатарына кірді.\n"
+        "Қазақстан үкіметі жобаны қолдайды, деді министр. Қатар елі де қызығушылық танытты."
+    )
+    hits = countries.find(text)
+    assert [h.start for h in hits if h.form.value == "qa"] == [text.index("Қатар")]
+
+
+def test_a_longer_surname_is_another_person() -> None:
+    # Раҳмонов is not President Rahmon, Арипова is still Aripov's family name
+    assert not any(h.form.value == "tj" for h in countries.find("Бош мутахассис Алишер Раҳмонов."))
+    assert [h.form.value for h in countries.find("Премьер Арипов сказал.")] == ["uz"]
+
+
+def test_country_named_in_one_sentence_is_mentioned() -> None:
+    found = about(
+        "В Ташкенте открылся новый дата-центр",
+        "В Ташкенте открылся дата-центр для государственных сервисов Узбекистана. "
+        "Оборудование поставила китайская компания из Шанхая, Китай. "
+        "Центр будет обслуживать министерства и банки Узбекистана.",
+    )
+    assert found == ("uz",)
+
+
+def test_foreign_country_only_beside_the_main_one_is_a_partner() -> None:
+    found = about(
+        "Korean companies to open R&D centres in Kazakhstan",
+        "Astana. Korean companies will open research centres in Kazakhstan, the ministry said. "
+        "The Ambassador of Korea to Kazakhstan met the minister of digital development. "
+        "Kazakhstan plans to train 100,000 programmers by 2029. "
+        "Astana Hub will host the first centre. Kazakhstan also launched a new fund.",
+    )
+    assert found == ("kz",)
+
+
+def test_foreign_city_alone_is_a_venue() -> None:
+    found = about(
+        "Turkmen delegation presents digital projects in Berlin",
+        "A delegation of Turkmenistan presented digital projects at a forum in Berlin. "
+        "Turkmenistan showed its e-government services. The Berlin forum closes on Friday. "
+        "Turkmenistan invited investors to Ashgabat.",
+    )
+    assert found == ("tm",)
+
+
+def test_agency_dateline_is_not_the_subject() -> None:
+    found = about(
+        "Ўзбекистонда янги IT-марказ очилди",
+        "ALMATY. KAZINFORM – Oʻzbekistonda yangi IT markaz ochildi, deb xabar beradi Kazinform.\n"
+        "Markaz Toshkent shahrida joylashgan. Oʻzbekiston hukumati loyihani moliyalashtirdi.",
+    )
+    assert found == ("uz",)
+
+
+def test_list_in_the_lead_names_the_parties() -> None:
+    found = set(
+        about(
+            "Digital agencies sign a cooperation agreement in Tashkent",
+            "Digital agencies of Uzbekistan, Azerbaijan, Turkey and Kazakhstan signed an "
+            "agreement on data exchange in Tashkent.\n"
+            "The parties are IRIA (Azerbaijan), Astana Hub (Kazakhstan), Bilisim Vadisi "
+            "(Turkey) and IT Park Uzbekistan (Uzbekistan).\n"
+            "Guests came from Georgia, Mongolia, Armenia and Tajikistan.",
+        )
+    )
+    assert found == {"uz", "az", "tr", "kz"}
+
+
+def test_kazakh_latin_country_names() -> None:
+    assert about("", "Qyrǵyzstanda jańa tehnoparkter ashyldy. Qyrǵyzstan úkimeti qoldady.") == (
+        "kg",
+    )
+
+
+def test_generic_technology_park_names_no_country() -> None:
+    text = "Dushanbe plans a High Technology Park like those in other countries."
+    assert {h.form.value for h in countries.find(text)} == {"tj"}

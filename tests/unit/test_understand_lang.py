@@ -129,3 +129,22 @@ def test_turkish_is_not_turkmen() -> None:
 )
 def test_unsupported_text_is_undetermined(text: str, script: str) -> None:
     assert detect(text) == ("und", script)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "Almatyda jasandy ıntellekt boıynsha jańa ortalyq ashyldy. Bul týraly mınıstrlik "
+            "málimdedi. Ortalyq startaptarǵa jáne ǵalymdarǵa arnalǵan.",
+            id="kazakh-latin-2018",
+        ),
+        pytest.param(
+            "Úkimet sandyq baǵdarlamalardy damytý úshin qarjy bóldi, dep habarlaıdy agenttik.",
+            id="kazakh-latin-with-y-acute",
+        ),
+    ],
+)
+def test_kazakh_latin_is_not_turkmen(text: str) -> None:
+    # ý is both Kazakh and Turkmen Latin; ǵ ń á ó ú are Kazakh only
+    assert detect(text) == ("kk", "Latn")
