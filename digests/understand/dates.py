@@ -45,13 +45,15 @@ def _months() -> tuple[dict[str, int], str]:
 @cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
     _, months = _months()
-    m = rf"(?P<{{g}}>{months})(?:[а-яёa-zәіңғүұқөһўҳ]{{{{0,5}}}})?\.?"
+    m = rf"(?P<{{g}}>{months})(?:[а-яёa-zәіңғүұқөһўҳӣӯҷçäňöşüýž]{{{{0,5}}}})?\.?"
     month = m.format(g="m")
     month2 = m.format(g="m2")
     sep = r"\s*(?:-|–|—|по|до|to|through|until|and|и|va|ва|то|dan|дан|-dan|-дан)\s*"
     year = r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?!\d))?"
-    day = r"(?P<d>[0-3]?\d)(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи))?"
-    day2 = r"(?P<d2>[0-3]?\d)(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи))?"
+    # ordinal endings: 7-го, 7th, 7-chi (uz), 28-nji / 28-njy / 1-inji (tk), 7-и (tg)
+    ordinal = r"(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи|nji|njy|inji|ynjy|unji|üňji|ум|юм|и))?"
+    day = rf"(?P<d>[0-3]?\d){ordinal}"
+    day2 = rf"(?P<d2>[0-3]?\d){ordinal}"
     flags = re.I
     return (
         # 30 сентября – 2 октября 2025
@@ -64,7 +66,10 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         re.compile(rf"\b{month}\s+{day}{sep}{day2}(?!\d){year}", flags),
         # 7 апреля 2025, 7-aprel, 28 September, 2022
         re.compile(
-            rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}\s*(?:йил|yil|жыл|жылы|y\.|г\.)?\w*\s+)?"
+            # a year before the day: "2020-yil 31-yanvar", "2025 жылғы 7 сәуір",
+            # "2016-njy ýylyň 28-nji sentýabrynda", "2025 йили 7 апрел"
+            rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}(?:-?[^\W\d_]{{1,4}}\.?)?"
+            rf"(?:\s+(?:ýyl|yil|йил|жыл|сол|сал|год|г\.)[^\W\d_]*\.?)?\s+)?"
             rf"{day}[\s-]+{month}{year}",
             flags,
         ),
@@ -73,7 +78,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     )
 
 
-_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?![\d.])")
+# 22.09.2025 — also when a full stop ends the sentence right after it
+_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?!\d|\.\d)")
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
 
 

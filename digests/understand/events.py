@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -15,13 +16,31 @@ from digests.understand._gazetteer import Hit, tokens
 from digests.understand._text import transliterate
 
 _YEAR_TAIL = re.compile(r"[\s\-–—]*((?:19|20)\d{2})$")
-_QUOTED = r"[«\"“„]([^«»\"“”„\n]{2,60})[»\"”“]"
-_LATIN_WORD = r"(?:[A-Z][\w&+.'’]*(?:-[\w&+.'’]+)*|[A-Z0-9]{2,}(?:-\w+)*|(?:19|20)\d{2})"
-_LATIN_RUN = re.compile(
-    rf"{_LATIN_WORD}(?:[ \-–](?:{_LATIN_WORD}|of|and|for|the|&|on|in)(?=[\s\-–.,;:!?»\"”)]|$))*"
+_QUOTED = r"[«\"“„]([^«»\"“”„\n]{2,80})[»\"”“]"
+_CAPS = "A-ZÄÇŇÖŞÜÝŽ"
+# a word may hold inner dots and hyphens (U.S., Go-Viral) but never ends with one: "Tokayev." is
+# the end of a sentence, not part of a name
+_LATIN_WORD = (
+    rf"(?:[{_CAPS}](?:[\w&+'ʻʼ’‘]|[.\-](?=\w))*|[{_CAPS}0-9]{{2,}}(?:-\w+)*|(?:19|20)\d{{2}})"
 )
+_JOINERS = r"of|and|for|the|&|on|in|de"
+_SEP = r"(?:\s[\-–—]\s|[ \-–—])"
+_LATIN_RUN = re.compile(
+    rf"{_LATIN_WORD}(?:{_SEP}(?:{_LATIN_WORD}|{_JOINERS})(?=[\s\-–—.,;:!?»\"”)(]|$))*"
+)
+_PAREN = re.compile(r"\s*\(([^()\n]{2,40})\)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_SPLIT = re.compile(r"[ \-–—]+")
+# a name glued to its year ("Türkmentel-2025", "Go Viral-2023") or an acronym with one ("ITTC 2025")
+_YEAR_TAGGED = re.compile(
+    rf"(?:[{_CAPS}][\w'’ ]*[\-–](?:19|20)\d\d|[{_CAPS}]{{2,}}(?:{_SEP})?(?:19|20)\d\d)(?!\w)"
+)
+_ONE_DAY = re.compile(r"(?i)\b(?:day|день|күні|күнү|kuni|куни|güni|рӯзи)\b")
+_ROMAN = re.compile(r"^(?:[IVXLC]+|\d+(?:st|nd|rd|th)?)$")
 _AFTER_WINDOW = 320  # characters after an event's mention where its dates are usually given
 _BEFORE_WINDOW = 120
+_SENTENCE_END = ".!?\n"
+_TRAILING = frozenset({"of", "and", "for", "the", "&", "on", "in", "de", "-", "–", "—"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,37 +48,95 @@ class _Mention:
     name: str
     start: int
     end: int
+    year: int | None = None  # from an alias in brackets: "… Forum (KIT 2017)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    nouns: frozenset[str]
+    compound: tuple[str, ...]
+    stop: frozenset[str]
+    russian_generic: tuple[str, ...]
+    run_stops: frozenset[str]
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+    context: re.Pattern[str]
+    russian: re.Pattern[str]
+    days: re.Pattern[str]
+    tajik: re.Pattern[str]
+    labels: re.Pattern[str]
+    trigger: re.Pattern[str]
+
+
+def _alternation(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 @cache
-def _vocabulary() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str], frozenset[str]]:
+def _vocabulary() -> _Vocabulary:
     data = load("events")
-    latin = frozenset(w.casefold() for w in data["latin"])
-    before = "|".join(re.escape(w) for w in sorted(data["before"], key=len, reverse=True))
-    after = "|".join(re.escape(w) for w in sorted(data["after"], key=len, reverse=True))
-    # the event word in any case, the name after it capitalised: "forum Astana Finance Days"
-    before_re = re.compile(
-        rf"\b(?i:{before})\w*\s+"
-        rf"(?:{_QUOTED}|(?P<run>{_LATIN_WORD}(?:[ \-–]{_LATIN_WORD})*))"
-    )
-    after_re = re.compile(rf"{_QUOTED}\s+(?:[\w-]+\s+)?(?i:{after})\w*")
-    return latin, before_re, after_re, frozenset(w.casefold() for w in data["not_names"])
-
-
-@cache
-def _russian_named() -> re.Pattern[str]:
-    heads = "|".join(re.escape(w) for w in load("events")["russian_heads"])
-    # "Ташкентский международный инвестиционный форум 2025": a place adjective opens the name
-    return re.compile(
-        rf"\b([А-ЯЁ][а-яё]+(?:ий|ый|ой|ая|ое|ые|ого|ой|ом)\s+(?:[а-яё-]+\s+){{0,3}}?"
-        rf"(?:{heads})[а-яё]*(?:[\s-]+(?:19|20)\d{{2}})?)"
+    nouns = frozenset(w.casefold() for w in data["latin"])
+    before, after = _alternation(data["before"]), _alternation(data["after"])
+    heads = _alternation(data["russian_heads"])
+    latin_run = rf"{_LATIN_WORD}(?:{_SEP}{_LATIN_WORD})*"
+    trigger_words = [
+        *data["latin"],
+        *data["before"],
+        *data["after"],
+        *data["context"],
+        *data["russian_heads"],
+        *data["russian_days"],
+        *data["tajik_heads"],
+    ]
+    return _Vocabulary(
+        nouns=nouns,
+        # "ICTWEEK", "ICTEXPO": a name glued to its event word
+        compound=tuple(sorted((n for n in nouns if len(n) >= 4 and " " not in n), key=len)),
+        stop=frozenset(w.casefold() for w in data["not_names"]),
+        russian_generic=tuple(data["russian_generic"]),
+        run_stops=frozenset(data["run_stops"]),
+        # the event word in any case, then a quoted name, or a Latin name after a Cyrillic word
+        # ("форум «Digital Bridge»", "хакатон AI Hack 2025"); a bare run after a Latin word
+        # needs a year or capitals ("forum ICT2025"), since "Ushbu forum O'zbekiston …" is not one
+        before=re.compile(rf"\b(?i:{before})\w*[ \t]+(?:{_QUOTED}|(?P<run>{latin_run}))"),
+        # a quoted or Latin name, at most one word, then the event word: "«…» форумы",
+        # "Go Viral-2023 борборазиялык фестивалы", "ICTEXPO exhibition", "“Startups 2020” tadbiri"
+        after=re.compile(
+            rf"(?:{_QUOTED}|(?P<run>{latin_run}))[ \t]+(?:[^\W\d_]+[ \t]+)?(?i:{after})\w*"
+        ),
+        context=re.compile(rf"(?i:{_alternation(data['context'])})"),
+        # "Ташкентский международный инвестиционный форум 2025", "… форум по информатике"
+        russian=re.compile(
+            rf"\b([А-ЯЁ][а-яё]+(?:ий|ый|ой|ая|ое|ые|ого|ую|ом|ем|ей|ых|их)\s+"
+            rf"(?:[а-яё-]+\s+){{0,3}}?(?:{heads})[а-яё]*"
+            rf"(?:\s+по\s+[а-яё]{{4,}})?(?:[\s-]+(?:19|20)\d{{2}})?)"
+        ),
+        # "День финтеха", "День искусственного интеллекта", "День ИИ"
+        days=re.compile(
+            rf"\b(?:{_alternation(data['russian_days'])})\s+"
+            r"(?:[а-яё]+(?:ого|его|ых|их|ой|ей)\s+[а-яё]{3,}|[а-яё]{4,}|[А-ЯЁA-Z]{2,5}\b)"
+        ),
+        # a Tajik izofa chain: every word but the last ends in -и
+        tajik=re.compile(
+            rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
+        ),
+        labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
+        trigger=re.compile(rf"(?i:{_alternation(trigger_words)})|(?:19|20)\d\d"),
     )
 
 
 def key(name: str, year: int | None = None) -> str:
     """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025)."""
     base, name_year = split_year(name)
-    words = re.findall(r"[a-z0-9]+", transliterate(base))
+    compound = _vocabulary().compound
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", transliterate(base)):
+        for noun in compound:
+            if len(word) - len(noun) >= 2 and word.endswith(noun):
+                words.extend((word[: -len(noun)], noun))  # ICTWEEK → ict week
+                break
+        else:
+            words.append(word)
     year = name_year or year
     return "-".join([*words, str(year)] if year else words)
 
@@ -69,63 +146,132 @@ def split_year(name: str) -> tuple[str, int | None]:
     match = _YEAR_TAIL.search(name.strip())
     if not match:
         return name.strip(), None
-    return name[: match.start()].strip(), int(match.group(1))
+    return name[: match.start()].strip(" -–—"), int(match.group(1))
 
 
-def _clean(name: str, stop: frozenset[str]) -> str:
+def _clean(name: str, vocab: _Vocabulary) -> str:
     words = name.strip(" -–—.,:;").split()
-    while words and words[0].casefold() in stop:
-        words.pop(0)
-    while words and words[-1].casefold() in {"of", "and", "for", "the", "&", "on", "in"}:
+    while words and (words[0].casefold() in vocab.stop or _ROMAN.match(words[0])):
+        words.pop(0)  # "the", "X Halkara", "18th"
+    for i, word in enumerate(words[1:], 1):
+        if word.casefold().strip(".,") in vocab.run_stops:
+            words = words[:i]  # "ICT Week-2025 on Monday"
+            break
+    while words and words[-1].casefold() in _TRAILING:
         words.pop()
     return " ".join(words)
 
 
-def _distinctive(name: str, nouns: frozenset[str], stop: frozenset[str]) -> bool:
+def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     """Tell whether a name says which event it is, not only that it is one ("the Forum")."""
     words = [w.casefold() for w in re.findall(r"[^\W_]+", split_year(name)[0])]
-    return any(w not in nouns and w not in stop and not w.isdigit() for w in words)
+    return any(w not in vocab.nouns and w not in vocab.stop and not w.isdigit() for w in words)
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """Tell whether pos opens a sentence or a line (where every word is capitalised)."""
+    i = pos - 1
+    while i >= 0 and text[i] in ' \t\u00a0«"“„(':
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+def _with_alias(text: str, mention: _Mention) -> _Mention:
+    """Take the year of an alias in brackets right after the name: "… Forum (KIT 2017)"."""
+    paren = _PAREN.match(text, mention.end)
+    if paren and mention.year is None:
+        year = _YEAR.search(paren.group(1))
+        if year:
+            return replace(mention, year=int(year.group(1)))
+    return mention
+
+
+def _add(found: list[_Mention], name: str, start: int, end: int, vocab: _Vocabulary) -> None:
+    name = _clean(name, vocab)
+    if name and _distinctive(name, vocab):
+        found.append(_Mention(name, start, end))
 
 
 def _mentions(text: str) -> list[_Mention]:
-    nouns, before_re, after_re, stop = _vocabulary()
+    vocab = _vocabulary()
     found: list[_Mention] = []
     for match in _LATIN_RUN.finditer(text):
         run = match.group()
-        words = [w.casefold() for w in re.split(r"[ \-–]+", run)]
-        joined = " ".join(words)
-        if any(w in nouns for w in words) or "demo day" in joined:
-            name = _clean(run, stop)
-            if name and _distinctive(name, nouns, stop):
-                found.append(_Mention(name, match.start(), match.end()))
-    for match in before_re.finditer(text):
-        name = match.group(1) or match.group("run") or ""
-        name = _clean(name, stop)
-        if name and _distinctive(name, nouns, stop):
-            found.append(_Mention(name, match.start(), match.end()))
-    for match in _russian_named().finditer(text):
+        words = [w.casefold() for w in _SPLIT.split(run)]
+        if any(w in vocab.nouns for w in words) or "demo day" in " ".join(words):
+            _add(found, run, match.start(), match.end(), vocab)
+        elif _YEAR_TAGGED.match(run) and len(words) <= 6:
+            # "Türkmentel-2025 – the 18th International Exhibition …": a name with its year is an
+            # event when its sentence says it is one
+            lo, hi = _sentence_bounds(text, match.start())
+            if vocab.context.search(text, lo, hi):
+                _add(found, run, match.start(), match.end(), vocab)
+    for match in vocab.before.finditer(text):
+        name = match.group(1)
+        if name is None:
+            name = match.group("run")
+            cyrillic_word = not match.group().isascii() and not match.group()[0].isascii()
+            if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
+                continue
+        _add(found, name, match.start(), match.end(), vocab)
+    for match in vocab.after.finditer(text):
+        run = match.group("run")
+        if run is not None and len(run) < 5 and not _YEAR.search(run):
+            continue  # "a youth ICT forum": a short acronym before a common noun is no name
+        _add(found, match.group(1) or run, match.start(), match.end(), vocab)
+    for match in re.finditer(_QUOTED, text):
+        # «Türkmentel-2016» atly … sergisi: a quoted name with a year in an event's sentence
+        name = match.group(1)
+        if split_year(name)[1] and len(name.split()) <= 6:
+            lo, hi = _sentence_bounds(text, match.start())
+            if vocab.context.search(text, lo, hi):
+                _add(found, name, match.start(), match.end(), vocab)
+    for match in vocab.russian.finditer(text):
         first = match.group(1).split()[0]
-        # only when the first word comes from a place (Ташкентский, Казахстанский)
-        if any(True for _ in countries.gazetteer().find(tokens(first))):
+        if first.casefold().startswith(vocab.russian_generic):
+            continue  # "Международной выставки" says what kind, not which
+        # a capitalised adjective inside a sentence opens a name; at a sentence start only a
+        # place does (Ташкентский, Казахстанский)
+        if not _sentence_start(text, match.start()) or any(
+            True for _ in countries.gazetteer().find(tokens(first))
+        ):
             found.append(_Mention(match.group(1), match.start(), match.end()))
-    for match in after_re.finditer(text):
-        name = _clean(match.group(1), stop)
-        if name and _distinctive(name, nouns, stop):
+    for match in vocab.days.finditer(text):
+        if not _sentence_start(text, match.start()):
+            found.append(_Mention(match.group(), match.start(), match.end()))
+    for match in vocab.tajik.finditer(text):
+        name = match.group()
+        if any(w[:1].isupper() for w in name.split()[1:]):
             found.append(_Mention(name, match.start(), match.end()))
     # "at Digital Bridge-2022": a bare name counts once the text has called it an event
     known = {key(split_year(m.name)[0]) for m in found}
     if known:
         for match in _LATIN_RUN.finditer(text):
-            name = _clean(match.group(), stop)
+            name = _clean(match.group(), vocab)
             if name and key(split_year(name)[0]) in known:
                 found.append(_Mention(name, match.start(), match.end()))
-    return found
+    # a mention inside a longer one is part of it ("IT Day" in "EXPO IT Day")
+    found.sort(key=lambda m: (m.start, -m.end))
+    kept: list[_Mention] = []
+    for mention in found:
+        if kept and mention.end <= kept[-1].end:
+            continue
+        kept.append(_with_alias(text, mention))
+    return kept
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     left = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos))
     right_candidates = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i != -1]
     return left + 1, (min(right_candidates) if right_candidates else len(text))
+
+
+def _document_year(found: list[_Mention], mentions: list[dates.DateMention]) -> int | None:
+    """Return the year an undated article is about: the one its event names and dates give most."""
+    years = Counter(m.year or split_year(m.name)[1] for m in found)
+    years.update(dm.year for dm in mentions)
+    years.pop(None, None)
+    return years.most_common(1)[0][0] if years else None
 
 
 def extract(
@@ -136,30 +282,35 @@ def extract(
     mentions: Sequence[dates.DateMention] | None = None,
 ) -> tuple[Event, ...]:
     """Return the named events in text with their dates and place, one per key."""
+    vocab = _vocabulary()
+    if not vocab.trigger.search(text):
+        return ()  # no event word and no year: nothing to look for
     found = _mentions(text)
     if not found:
         return ()
     date_mentions = list(mentions) if mentions is not None else dates.find(text)
+    labelled = [dm for dm in date_mentions if _labelled(text, dm, vocab)]
+    doc_year = _document_year(found, date_mentions)
     # group mentions by name without year; a name with a year gives the group its name
     groups: dict[str, list[_Mention]] = {}
     for mention in found:
         groups.setdefault(key(split_year(mention.name)[0]), []).append(mention)
-    # a bare mention (Digital Bridge) belongs to an event only when a longer one confirms it
     events: list[Event] = []
     for base, members in groups.items():
         if not base:
             continue
-        members.sort(key=lambda m: m.start)
         with_year = [m for m in members if split_year(m.name)[1]]
         display = (with_year or members)[0].name
-        name_year = split_year(display)[1]
-        first = members[0]
-        start, end = _dates_near(text, members, date_mentions, name_year, published)
-        place, country = _place_near(text, first, places)
+        name_year = split_year(display)[1] or next((m.year for m in members if m.year), None)
+        start, end = _dates_near(
+            text, members, date_mentions, labelled, name_year, published, doc_year
+        )
+        place, country = _place_near(text, members, places)
         year = (
             name_year or (start.year if start else None) or (published.year if published else None)
         )
         events.append(Event(key(display, year), display, start, end, place, country))
+    events = _inherit_places(events)
     # one event per key: keep the first (text order), which carries the most context
     unique: dict[str, Event] = {}
     for event in events:
@@ -167,14 +318,52 @@ def extract(
     return tuple(unique.values())
 
 
+def _inherit_places(events: list[Event]) -> list[Event]:
+    """Give a day of a programme the place of the event whose dates hold it (День финтеха)."""
+    hosts = [e for e in events if e.place and e.start and e.end and e.end > e.start]
+    out = []
+    for event in events:
+        if event.place is None and event.start is not None:
+            host = next((h for h in hosts if h.start <= event.start <= h.end), None)  # type: ignore[operator]
+            if host is not None:
+                event = replace(event, place=host.place, country=host.country)
+        out.append(event)
+    return out
+
+
+def _labelled(text: str, dm: dates.DateMention, vocab: _Vocabulary) -> bool:
+    line_start = text.rfind("\n", 0, dm.start) + 1
+    return bool(vocab.labels.match(text, line_start)) and dm.start - line_start < 24
+
+
+def _heading_date(
+    text: str, pos: int, mentions: list[dates.DateMention]
+) -> dates.DateMention | None:
+    """Return the date of the programme heading ("7 апреля - открытие") the position falls under."""
+    best = None
+    for dm in mentions:
+        if dm.start >= pos:
+            break
+        line_start = text.rfind("\n", 0, dm.start) + 1
+        line_end = text.find("\n", dm.start)
+        line_end = len(text) if line_end == -1 else line_end
+        if dm.start == line_start and line_end - line_start <= 100:
+            best = dm
+    return best
+
+
 def _dates_near(
     text: str,
     members: list[_Mention],
     mentions: list[dates.DateMention],
+    labelled: list[dates.DateMention],
     name_year: int | None,
     published: date | None,
+    doc_year: int | None,
 ) -> tuple[date | None, date | None]:
-    best: tuple[int, dates.DateMention] | None = None
+    best: tuple[tuple[int, int, int], dates.DateMention] | None = None
+    # a "Day" is held on one day: its own date beats a nearby range; anything else spans days
+    one_day = bool(_ONE_DAY.search(members[0].name))
     for member in members:
         lo, hi = member.start - _BEFORE_WINDOW, member.end + _AFTER_WINDOW
         s_lo, s_hi = _sentence_bounds(text, member.start)
@@ -182,21 +371,34 @@ def _dates_near(
             in_sentence = s_lo <= dm.start <= s_hi
             if not (in_sentence or lo <= dm.start <= hi):
                 continue
-            distance = abs(dm.start - member.end)
-            # a range is the event's span; a single day near the name is second best
-            rank = distance - (10_000 if dm.is_range else 0) - (500 if in_sentence else 0)
+            where, distance = (0 if in_sentence else 1), abs(dm.start - member.end)
+            if one_day:
+                rank = (where, 1 if dm.is_range else 0, distance)
+            else:  # a range near the name is the event's span; a single day in its sentence next
+                rank = (0 if dm.is_range else 1, where, distance)
             if best is None or rank < best[0]:
                 best = (rank, dm)
-        if best is not None and best[1].is_range:
-            break
-    if best is None:
+    if labelled:
+        # "Date: 12–14 November 2025" heads a report on one event: it beats a stray day nearby
+        dm = labelled[0]
+        rank = (2, 1 if dm.is_range else 0, 0) if one_day else (0 if dm.is_range else 1, 2, 0)
+        if best is None or rank < best[0]:
+            best = (rank, dm)
+    chosen = best[1] if best else None
+    if chosen is None or (best is not None and best[0][1 if not one_day else 0] == 2):
+        heading = _heading_date(text, members[0].start, mentions)
+        chosen = heading or chosen
+    if chosen is None:
         return None, None
-    dm = best[1]
-    start = dates.resolve(dm.day, dm.month, dm.year, year_hint=name_year, around=published)
+    dm = chosen
+    hint = name_year if published is None or name_year else None
+    start = dates.resolve(dm.day, dm.month, dm.year, year_hint=hint, around=published)
+    if start is None and doc_year is not None:
+        start = dates.resolve(dm.day, dm.month, dm.year, year_hint=doc_year, around=None)
     if start is None:
         return None, None
     if dm.end_day is None or dm.end_month is None:
-        return start, None
+        return start, start  # a one-day event starts and ends that day
     end_year = dm.end_year or start.year
     if dm.end_month < dm.month:
         end_year += 1  # 30 December – 2 January
@@ -205,16 +407,22 @@ def _dates_near(
 
 
 def _place_near(
-    text: str, mention: _Mention, places: Sequence[Hit]
+    text: str, members: list[_Mention], places: Sequence[Hit]
 ) -> tuple[str | None, str | None]:
     cities = [h for h in places if h.form.kind == "city"]
     if not cities:
         return None, None
-    s_lo, s_hi = _sentence_bounds(text, mention.start)
-    near = [h for h in cities if s_lo <= h.start <= s_hi]
-    if not near:
-        near = [h for h in cities if abs(h.start - mention.start) <= _AFTER_WINDOW]
-    if not near:
+    best: tuple[tuple[int, int], Hit] | None = None
+    for mention in members:
+        s_lo, s_hi = _sentence_bounds(text, mention.start)
+        for hit in cities:
+            distance = abs(hit.start - mention.start)
+            in_sentence = s_lo <= hit.start <= s_hi
+            if not in_sentence and distance > _AFTER_WINDOW:
+                continue
+            rank = (0 if in_sentence else 1, distance)
+            if best is None or rank < best[0]:
+                best = (rank, hit)
+    if best is None:
         return None, None
-    hit = min(near, key=lambda h: abs(h.start - mention.start))
-    return hit.form.display, hit.form.value
+    return best[1].form.display, best[1].form.value

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.model import RawArticle
+from digests.model import Event, RawArticle
 from digests.understand import dates, events, understand
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
@@ -39,7 +39,7 @@ def test_cyrillic_names_get_latin_keys() -> None:
 
 def test_seed_000_ict_week() -> None:
     article = understand(seed_article("000"))
-    (event,) = article.events
+    (event,) = [e for e in article.events if e.key.startswith("ict")]  # and its programme days
     assert event.key == "ict-week-2025"
     assert (event.start, event.end) == (date(2025, 4, 7), date(2025, 4, 10))
     assert event.place == "Dushanbe"
@@ -156,3 +156,134 @@ def test_numeric_dates_are_day_first_unless_impossible() -> None:
     (b,) = dates.find("06/25/2022")
     assert (a.day, a.month) == (10, 6)
     assert (b.day, b.month) == (25, 6)
+
+
+def events_of(text: str, published: datetime | None = None, title: str = "") -> tuple[Event, ...]:
+    """Return the events understand() finds in a short article."""
+    return understand(RawArticle(url=None, title=title, text=text, published=published)).events
+
+
+def one(found: tuple[Event, ...], prefix: str) -> Event:
+    """Return the single event whose key starts with prefix."""
+    (event,) = [e for e in found if e.key.startswith(prefix)]
+    return event
+
+
+def test_russian_programme_day_is_an_event() -> None:
+    found = events_of(
+        "9 октября в Алматы прошёл День открытых данных, организованный министерством.",
+        datetime(2024, 10, 1, tzinfo=UTC),
+    )
+    event = one(found, "den-otkrytyh-dannyh")
+    assert (event.start, event.end) == (date(2024, 10, 9), date(2024, 10, 9))
+
+
+def test_programme_heading_dates_the_day_below_it() -> None:
+    text = (
+        "Программа недели\n5 мая - открытие\n"
+        "Сразу после открытия прошёл День робототехники, собравший школьников со всей страны."
+    )
+    event = one(events_of(text, datetime(2025, 5, 1, tzinfo=UTC)), "den-robototehniki")
+    assert event.start == date(2025, 5, 5)
+
+
+def test_tajik_izofa_name_is_an_event() -> None:
+    text = (
+        "12 октябр дар шаҳри Хуҷанд Форуми байналмилалии Рақамикунонии Осиёи Марказӣ "
+        "баргузор мегардад."
+    )
+    event = one(events_of(text, datetime(2025, 10, 1, tzinfo=UTC)), "forumi-")
+    assert event.name == "Форуми байналмилалии Рақамикунонии Осиёи Марказӣ"
+    assert event.start == date(2025, 10, 12)
+
+
+def test_name_with_year_is_an_event_when_its_sentence_says_so() -> None:
+    text = (
+        "Digitex-2026 – the 5th International Exhibition of Digital Technologies – "
+        "opened in Almaty on 3 March."
+    )
+    event = one(events_of(text), "digitex-2026")
+    assert (event.start, event.place) == (date(2026, 3, 3), "Almaty")
+
+
+def test_name_with_year_alone_is_not_an_event() -> None:
+    assert events_of("The Uzbekistan-2030 strategy sets goals for digital public services.") == ()
+
+
+def test_turkmen_quoted_exhibition_with_year_before_the_day() -> None:
+    text = (
+        "2024-nji ýylyň 5-nji noýabrynda Aşgabat şäherinde “Türkmentel-2024” atly halkara "
+        "sergisi geçirildi."
+    )
+    event = one(events_of(text), "turkmentel-2024")
+    assert (event.start, event.place) == (date(2024, 11, 5), "Ashgabat")
+
+
+def test_uzbek_quoted_name_before_tadbiri() -> None:
+    text = "2023-yil 15-mart kuni Samarqand shahrida “Raqamli Avlod 2023” tadbiri boʻlib oʻtdi."
+    event = one(events_of(text), "raqamli-avlod-2023")
+    assert (event.start, event.place) == (date(2023, 3, 15), "Samarkand")
+
+
+def test_year_of_an_alias_in_brackets_dates_an_undated_article() -> None:
+    text = "The Astana Information Security Forum (AISF 2019) was held on May 14-15 in Astana."
+    event = one(events_of(text), "astana-information-security-forum")
+    assert (event.start, event.end) == (date(2019, 5, 14), date(2019, 5, 15))
+
+
+def test_labelled_date_line_dates_the_reported_event() -> None:
+    text = (
+        "Date: 3–5 June 2024\n\nOn 3 June, Tashkent opened its doors to guests from abroad.\n\n"
+        "InnoWeek-2024 – the 2nd Innovation Week – welcomed more than 300 startups from the region."
+    )
+    event = one(events_of(text), "inno-week-2024")
+    assert (event.start, event.end) == (date(2024, 6, 3), date(2024, 6, 5))
+
+
+def test_capitalised_russian_adjective_inside_a_sentence_opens_a_name() -> None:
+    event = one(
+        events_of("В Алматы прошёл первый Евразийский форум по кибербезопасности."), "evraz"
+    )
+    assert event.name == "Евразийский форум по кибербезопасности"
+
+
+def test_generic_russian_adjective_is_no_name() -> None:
+    assert events_of("Вчера открылась XVIII Международная выставка, и все пришли.") == ()
+
+
+def test_weekday_ends_a_latin_name() -> None:
+    (event,) = events_of("Kazakhstan opened its annual Astana Tech Week on Monday in the capital.")
+    assert event.name == "Astana Tech Week"
+
+
+def test_glued_event_word_keys_like_the_spaced_one() -> None:
+    assert events.key("ICTWEEK 2022") == events.key("ICT Week 2022") == "ict-week-2022"
+
+
+def test_a_day_takes_its_own_date_and_the_week_its_range() -> None:
+    text = (
+        "Tech Week 2025 runs on 7–10 April in Dushanbe. "
+        "The program began on April 8 with Startup Day, showcasing young companies."
+    )
+    found = events_of(text)
+    assert (one(found, "tech-week").start, one(found, "tech-week").end) == (
+        date(2025, 4, 7),
+        date(2025, 4, 10),
+    )
+    day = one(found, "startup-day")
+    assert (day.start, day.end, day.place) == (date(2025, 4, 8), date(2025, 4, 8), "Dushanbe")
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        pytest.param(
+            "ХУҶАНД, 14.03.2024. /АМИТ «Ховар»/. Имрӯз", date(2024, 3, 14), id="dateline-stop"
+        ),
+        pytest.param("2016-njy ýylyň 28-nji sentýabrynda", date(2016, 9, 28), id="tk-year-first"),
+        pytest.param("2020-yil 31-yanvar kuni", date(2020, 1, 31), id="uz-year-first"),
+    ],
+)
+def test_dates_in_regional_forms(text: str, day: date) -> None:
+    (found,) = dates.find(text)
+    assert date(found.year, found.month, found.day) == day
