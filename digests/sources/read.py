@@ -21,10 +21,15 @@ TEASER_CHARS = 600
 
 @dataclass(frozen=True)
 class SourceRead:
-    """What one read of a source gave: articles, per-item errors and the new validators."""
+    """What one read of a source gave: articles, per-item errors and the new validators.
+
+    ``errors`` are entries that were lost; ``warnings`` are entries kept in a lesser form
+    (a teaser whose full page could not be fetched).
+    """
 
     articles: list[RawArticle] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
@@ -48,23 +53,33 @@ async def read_url(
             final_url=result.url,
         )
     errors: list[str] = []
+    warnings: list[str] = []
+    # Parsing is CPU work (a big page takes seconds): keep it off the event loop.
     if looks_like_feed(result.content, result.content_type):
-        feed = parse_feed(
-            result.content, url=result.url, declared_encoding=result.charset, source=source
+        feed = await asyncio.to_thread(
+            parse_feed,
+            result.content,
+            url=result.url,
+            declared_encoding=result.charset,
+            source=source,
         )
         errors.extend(feed.errors)
         articles = feed.entries
         if fetch_full_text:
-            articles = await _complete(fetcher, articles, errors)
+            articles = await _complete(fetcher, articles, warnings)
     else:
-        articles = [
-            extract_page(
-                result.content, url=result.url, source=source, declared_encoding=result.charset
-            )
-        ]
+        page = await asyncio.to_thread(
+            extract_page,
+            result.content,
+            url=result.url,
+            source=source,
+            declared_encoding=result.charset,
+        )
+        articles = [page]
     return SourceRead(
         articles=articles,
         errors=errors,
+        warnings=warnings,
         etag=result.etag,
         last_modified=result.last_modified,
         final_url=result.url,
@@ -72,7 +87,7 @@ async def read_url(
 
 
 async def _complete(
-    fetcher: Fetcher, articles: list[RawArticle], errors: list[str]
+    fetcher: Fetcher, articles: list[RawArticle], warnings: list[str]
 ) -> list[RawArticle]:
     """Replace teaser-only entries with the full text of their pages, where that works."""
     # the Fetcher's per-host semaphore keeps this polite however many teasers there are
@@ -82,10 +97,10 @@ async def _complete(
     ]
     outcomes = await asyncio.gather(*tasks)
     completed: list[RawArticle] = []
-    for article, error in outcomes:
+    for article, warning in outcomes:
         completed.append(article)
-        if error:
-            errors.append(error)
+        if warning:
+            warnings.append(warning)
     return completed
 
 
@@ -105,8 +120,11 @@ async def _full_text(fetcher: Fetcher, article: RawArticle) -> tuple[RawArticle,
     assert article.url is not None  # _is_teaser checked it
     try:
         result = await fetcher.fetch(article.url)
-        page = extract_page(
-            result.content, url=result.url, source=article.source,
+        page = await asyncio.to_thread(
+            extract_page,
+            result.content,
+            url=result.url,
+            source=article.source,
             declared_encoding=result.charset,
         )
     except SourceError as exc:
