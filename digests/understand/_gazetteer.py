@@ -36,6 +36,8 @@ _RU_ENDINGS = frozenset(
         "ия",
     }
 )
+_finditer = WORD.finditer
+_span = re.Match.span
 _ACRONYM = re.compile(r"^[^\W\d_a-zа-яё]{2,5}$")  # США, АҚШ, UAE: capitals only
 
 
@@ -92,12 +94,25 @@ class Token(NamedTuple):
 
 def tokens(text: str) -> list[Token]:
     """Split text into words with their offsets, folded for comparison."""
-    out: list[Token] = []
-    for m in WORD.finditer(unify_apostrophes(text)):
-        raw = m.group()
-        if "'" in raw:
-            raw = raw.replace("'", "")
-        out.append(Token(m.start(), m.end(), raw, raw.casefold().replace("ё", "е")))
+    text = unify_apostrophes(text)
+    low = text.casefold()
+    if len(low) != len(text):  # ß → ss and the like: fold word by word to keep the offsets
+        return [
+            Token(s, e, r, r.casefold().replace("ё", "е"))
+            for s, e, r in (
+                (m.start(), m.end(), m.group().replace("'", "")) for m in _finditer(text)
+            )
+        ]
+    low = low.replace("ё", "е")
+    new = tuple.__new__
+    out = [new(Token, (s, e, text[s:e], low[s:e])) for s, e in map(_span, _finditer(text))]
+    if "'" in text:  # Uzbek oʻ and English 's: the word without the mark
+        out = [
+            new(Token, (t[0], t[1], t[2].replace("'", ""), t[3].replace("'", "")))
+            if "'" in t[2]
+            else t
+            for t in out
+        ]
     return out
 
 
@@ -136,40 +151,71 @@ class Gazetteer:
                 self._acronyms.setdefault(form.acronym, []).append(form)
             else:
                 self._index.setdefault(form.words[0][:4], []).append(form)
+        self._acronym_heads = frozenset(a[:2] for a in self._acronyms)
         for bucket in self._index.values():
             # longest form first: "IT Park Uzbekistan" before "Uzbekistan"
             bucket.sort(key=lambda f: (-len(f.words), -sum(map(len, f.words))))
+        # (form, its length in words, its second word's first four letters) for find()
+        self._entries: dict[str, list[tuple[Form, int, str | None]]] = {
+            key: [(f, len(f.words), f.words[1][:4] if len(f.words) > 1 else None) for f in bucket]
+            for key, bucket in self._index.items()
+        }
 
     def find(self, toks: list[Token]) -> Iterator[Hit]:
         """Yield the longest form at each position, left to right, without overlaps."""
-        # the first word decides for almost every position; check it before building anything
-        i, n = 0, len(toks)
-        index = self._index
-        while i < n:
-            bucket = index.get(toks[i].folded[:4])
-            raw = toks[i].raw
-            if self._acronyms and raw[:2].isupper():
-                extra = [f for size in range(5, 1, -1) for f in self._acronyms.get(raw[:size], ())]
-                bucket = extra + (bucket or [])
-            if bucket:
-                for form in bucket:
-                    k = len(form.words)
-                    if i + k > n:
-                        continue
-                    acronym = form.acronym if k == 1 else None
-                    if not _word_matches(toks[i], form.words[0], acronym):
-                        continue
-                    if (
-                        k == 1
-                        or all(_word_matches(toks[i + j], form.words[j], None) for j in range(1, k))
-                    ) and not _rejects(form, toks, i, k):
-                        yield Hit(toks[i].start, toks[i + k - 1].end, form)
-                        i += k
-                        break
-                else:
-                    i += 1
+        index = self._entries
+        acronyms = self._acronyms
+        heads = self._acronym_heads
+        n = len(toks)
+        # the first word decides for almost every position: visit only the words that may start
+        # a form, found with one dict lookup each
+        if heads:
+            starts = [i for i, t in enumerate(toks) if t[3][:4] in index or t[2][:2] in heads]
+        else:
+            starts = [i for i, t in enumerate(toks) if t[3][:4] in index]
+        after = 0  # the first token a new hit may start at
+        for i in starts:
+            if i < after:
                 continue
-            i += 1
+            tok = toks[i]
+            raw = tok[2]
+            if heads and raw[:2] in heads:
+                for size in range(5, 1, -1):
+                    for form in acronyms.get(raw[:size], ()):
+                        if _word_matches(tok, form.words[0], form.acronym) and not _rejects(
+                            form, toks, i, 1
+                        ):
+                            yield Hit(tok[0], tok[1], form)
+                            after = i + 1
+                            break
+                    else:
+                        continue
+                    break
+                if after > i:
+                    continue
+            entries = index.get(tok[3][:4])
+            if not entries:
+                continue
+            # a word matches a form's word only if their first four letters agree: compare
+            # those before anything dearer, and match each distinct first word once
+            nxt = toks[i + 1][3][:4] if i + 1 < n else None
+            first: dict[str, bool] = {}
+            for form, k, second in entries:
+                if k > 1 and (second != nxt or i + k > n):
+                    continue
+                w0 = form.words[0]
+                ok = first.get(w0)
+                if ok is None:
+                    ok = first[w0] = _word_matches(tok, w0, None)
+                if not ok:
+                    continue
+                if (
+                    k == 1
+                    or all(_word_matches(toks[i + j], form.words[j], None) for j in range(1, k))
+                ) and not _rejects(form, toks, i, k):
+                    yield Hit(tok[0], toks[i + k - 1][1], form)
+                    after = i + k
+                    break
 
 
 def make_form(surface: str, value: str, kind: str, display: str, *, proper: bool = False) -> Form:

@@ -123,6 +123,8 @@ def test_turkish_is_not_turkmen() -> None:
     [
         pytest.param("中华人民共和国是一个位于东亚的国家，首都北京。", "Hani", id="chinese"),
         pytest.param("هذا نص باللغة العربية عن التكنولوجيا الحديثة", "Arab", id="arabic"),
+        pytest.param("Η Ελλάδα υπέγραψε συμφωνία για την τεχνητή νοημοσύνη.", "Grek", id="greek"),
+        pytest.param("Հայաստանը ստորագրեց համաձայնագիր արհեստական բանականության մասին", "Armn", id="armenian"),  # noqa: E501
         pytest.param("", "Zyyy", id="empty"),
         pytest.param("12 345 — 67", "Zyyy", id="digits-only"),
     ],
@@ -148,3 +150,9 @@ def test_unsupported_text_is_undetermined(text: str, script: str) -> None:
 def test_kazakh_latin_is_not_turkmen(text: str) -> None:
     # ý is both Kazakh and Turkmen Latin; ǵ ń á ó ú are Kazakh only
     assert detect(text) == ("kk", "Latn")
+
+
+def test_typographic_punctuation_does_not_hide_the_script() -> None:
+    # dashes and curly quotes are three UTF-8 bytes like CJK letters, but no letters at all
+    text = "The “IT Park” — a hub for startups — opened in Tashkent on Monday, officials said."
+    assert detect(text) == ("en", "Latn")
