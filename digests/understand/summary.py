@@ -17,6 +17,7 @@ _CLOSE_QUOTES = "»”"
 _ENDS = (".", "!", "?", "…", "»", '"', "”")
 _HEADING_WORDS = 9  # a line this short without a full stop is a heading or a caption
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_STEM = 6
 # Agency datelines that open a lead: "ASTANA. Kazinform –", "Tashkent, Uzbekistan (UzDaily.com) --"
 _DATELINE = re.compile(
     r"^(?:[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*(?:,? [A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*){0,3}[.,]?\s*"
@@ -25,11 +26,6 @@ _DATELINE = re.compile(
 
 
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
-
-
-def _stem(word: str) -> str:
-    # a crude prefix stem serves every language here: inflections live at the word's end
-    return word[:6]
 
 
 def summarize(paragraphs: list[str], title: str = "") -> str:
@@ -53,8 +49,8 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
             if sentence.count('"') % 2:
                 depth = 0 if depth > 0 else 1
             depth = max(depth, 0)
-            if len(sentence.split()) < _MIN_WORDS or is_boilerplate_sentence(sentence):
-                continue
+            if sentence.count(" ") + 1 < _MIN_WORDS:
+                continue  # furniture is checked only for the sentences chosen, below
             candidates.append((len(candidates), sentence, inside))
             if len(candidates) >= _MAX_CANDIDATES:
                 break
@@ -62,17 +58,20 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
             break
     if not candidates:
         return ""
-    bags = [Counter(_stem(w) for w in _WORD.findall(fold(s))) for _, s, _ in candidates]
+    # each sentence as a set of word stems; a crude prefix stem serves every language here,
+    # for inflections live at the word's end
+    bags = [{w[:_STEM] for w in _WORD.findall(fold(s))} for _, s, _ in candidates]
     document: Counter[str] = Counter()
     for bag in bags:
-        document.update(set(bag))  # how many sentences share a stem: its centrality
-    n = len(candidates)
+        document.update(bag)  # how many sentences share a stem: its centrality
+    count = document.__getitem__
+    root_n = math.sqrt(len(candidates))
     scored: list[tuple[float, int]] = []
     for (index, sentence, quoted), bag in zip(candidates, bags, strict=True):
         if not bag:
             continue
         # centroid similarity: shared stems count by how many other sentences use them
-        overlap = sum(document[s] - 1 for s in bag) / (math.sqrt(sum(bag.values())) * math.sqrt(n))
+        overlap = (sum(map(count, bag)) - len(bag)) / (math.sqrt(len(bag)) * root_n)
         position = 1.0 + 1.5 / (1 + index)  # news leads with what happened
         penalty = 0.4 if quoted else 1.0  # someone's words tell less than what happened
         penalty *= 0.6 if sentence.rstrip().endswith("?") else 1.0
@@ -84,13 +83,20 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         sentence = candidates[index][1]
         if length + len(sentence) + (1 if chosen else 0) > MAX_CHARS:
             continue
+        if is_boilerplate_sentence(sentence):
+            continue
         chosen.append(index)
         length += len(sentence) + (1 if len(chosen) > 1 else 0)
         if len(chosen) >= MAX_SENTENCES:
             break
     if not chosen:
         # even the best sentence is too long: cut it at a word boundary
-        best = candidates[scored[0][1]][1] if scored else candidates[0][1]
+        clean = [
+            candidates[i][1] for _, i in scored if not is_boilerplate_sentence(candidates[i][1])
+        ]
+        if not clean:
+            return ""
+        best = clean[0]
         if len(best) <= MAX_CHARS:
             return _terminated(best)
         cut = best[: MAX_CHARS - 1].rsplit(" ", 1)[0]
