@@ -5,6 +5,7 @@ Usage::
     python bench/understanding/profile_understand.py            # medians per set
     python bench/understanding/profile_understand.py --rounds 5 # more repetitions
     python bench/understanding/profile_understand.py --profile  # and a cProfile of the hot spots
+    python bench/understanding/profile_understand.py --stages   # median time of each step
 
 Articles are read once (reading is not timed); each is understood once to warm the caches
 (lexicons, the language model), then ``--rounds`` times; the per-article time is the median
@@ -58,10 +59,69 @@ def _time(raws: list, rounds: int) -> list[float]:
     return per
 
 
+def _stages(raws: list, rounds: int) -> None:
+    """Time each step understand() takes, the same way it takes them, and print medians."""
+    from digests.text import content_hash
+    from digests.understand import countries, events, lang, story, summary, topics
+    from digests.understand._gazetteer import tokens
+    from digests.understand._text import paragraphs, strip_date_line
+
+    acc: dict[str, list[float]] = {}
+
+    def timed(name: str, f, *a, **k):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        value = f(*a, **k)
+        acc.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+        return value
+
+    for _ in range(rounds):
+        for raw in raws:
+            title = " ".join((raw.title or "").split())
+            text, _ = strip_date_line(raw.text or "")
+            paras = timed("paragraphs", paragraphs, text[:20000])
+            news = [p.text for p in paras if not p.boilerplate]
+            clean = "\n".join(news)
+            headed, blocks = countries.blocks_of(title, news)
+            timed("lang", lang.detect, headed, None)
+            toks = timed("tokens", tokens, headed)
+            places = timed("countries.find", lambda: list(countries.gazetteer().find(toks)))  # noqa: B023
+            timed("countries.about", countries.about_text, headed, toks, places, blocks, None)
+            timed("topics", topics.detect_tokens, toks, len(title), len(clean))
+            found = timed(
+                "events (not ours)", events.extract, headed, published=None, places=places
+            )
+            timed("summary", summary.summarize, news, title)
+            keys = [e.key for e in found]
+            timed(
+                "story (not ours)",
+                story.features,
+                title,
+                clean,
+                published=None,
+                countries=(),
+                event_keys=keys,
+            )
+            timed("content_hash", content_hash, raw.title, raw.text)
+    ours = (
+        "paragraphs",
+        "lang",
+        "tokens",
+        "countries.find",
+        "countries.about",
+        "topics",
+        "summary",
+    )
+    for name, values in acc.items():
+        print(f"  {name:18} median {statistics.median(values):6.3f} ms")
+    per_article = [sum(acc[n][i] for n in ours) for i in range(len(acc["lang"]))]
+    print(f"  {'ours, together':18} median {statistics.median(per_article):6.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--stages", action="store_true")
     args = parser.parse_args()
     everything = []
     for name, directory in SETS.items():
@@ -74,6 +134,8 @@ def main() -> None:
             f"mean {statistics.mean(ms):6.2f}  p90 {ms[int(0.9 * (len(ms) - 1))]:6.2f}  "
             f"max {ms[-1]:6.2f}  (median text {size:.1f} KB)"
         )
+    if args.stages:
+        _stages(everything, args.rounds)
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()
