@@ -1,22 +1,30 @@
-"""Story signals that survive translation, and the matcher that joins articles into stories."""
+"""Story signals that survive translation, and the matcher that joins articles into stories.
+
+An article's anchors are short, language-independent tokens: the consonant skeletons of its
+capitalised names (Тоқаевтың, Токаева, Tokayev's → tkv), its numbers, the days it names and its
+event keys. Two articles tell one story when they share enough *specific* anchors of more than
+one kind; names every article of the region carries (presidents, countries, capitals, "IT Park")
+weigh little, so that sharing them never joins two stories on its own.
+"""
 
 from __future__ import annotations
 
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache, lru_cache
 
 import numpy as np
 
 from digests.model import StoryCandidate, StoryFeatures
+from digests.understand import dates as _dates
 from digests.understand._data import load
 from digests.understand._text import fold, skeleton
 
 NUM_PERM = 64
-_MAX_ANCHORS = 40
+_MAX_ANCHORS = 48
 _SHINGLE = 3
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20250407)  # fixed: signatures must compare across runs
@@ -25,81 +33,177 @@ _A = _rng.integers(1, 1 << 31, NUM_PERM, dtype=np.uint64)
 _B = _rng.integers(0, 1 << 31, NUM_PERM, dtype=np.uint64)
 _MASK = np.uint64((1 << 32) - 1)
 
-_CAPITALISED = re.compile(r"\b[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢҺҶӢӮ][\w'ʻ’.-]*\w")
-_LATIN_IN_CYRILLIC = re.compile(r"\b[A-Za-z][\w.-]*[A-Za-z0-9]")
+_CAPS = "A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢҺҶӢӮÄÇŇÖŞÜÝŽ"
+_NAME = re.compile(rf"(?<![\w'’ʻ])[{_CAPS}][\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'’ʻ]*)*")
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?")
 _WORDS = re.compile(r"\w+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_SENTENCE_END = frozenset(".!?…\n—–-:•")
+_SKELETON_SIZE = 4  # consonants kept: Касым-Жомарта and Kassym-Jomart meet as "ksmj"
 
-# How much each kind of shared anchor says that two articles tell one story.
-WEIGHTS = {"n": 2.0, "l": 1.5, "p": 1.0, "e": 3.0, "y": 0.3}
-_MIN_SCORE = 6.0
-_MIN_STRONG = 3
-_MIN_OVERLAP = 0.25
+# How much a shared anchor of each kind says that two articles tell one story.
+WEIGHTS = {"w": 1.0, "n": 1.5, "d": 1.0, "m": 1.0, "e": 2.0}
+_COMMON_WEIGHT = 0.15  # a shared president, country or "IT Park"
+_MIN_SCORE = 3.0
+_MIN_SPECIFIC = 3
+_MIN_OVERLAP = 0.2
 _NEAR_DUPLICATE = 0.7
+_SHARED_TEXT = 0.08  # MinHash estimate of shingle Jaccard: a shared passage, not chance
+_SHARED_PASSAGES = 0.15  # so much shared text is one story even with no names in common
+_CONTENT_WEIGHT = 20.0
 _MAX_DAYS = 4
 
 
 @cache
-def _generic() -> frozenset[str]:
-    return frozenset(fold(w) for w in load("text")["generic_names"])
-
-
-@cache
-def _endings() -> tuple[tuple[int, frozenset[str]], ...]:
-    endings = {fold(e) for e in load("text")["endings"]}
-    lengths = sorted({len(e) for e in endings}, reverse=True)
-    return tuple((n, frozenset(e for e in endings if len(e) == n)) for n in lengths)
+def _endings() -> tuple[str, ...]:
+    return tuple(sorted({fold(e) for e in load("story")["endings"]}, key=len, reverse=True))
 
 
 def _stem(word: str) -> str:
     low = fold(word)
-    for size, endings in _endings():
-        if len(low) - size >= 4 and low[-size:] in endings:
-            return low[:-size]
+    for ending in _endings():
+        if len(low) - len(ending) >= 4 and low.endswith(ending):
+            return low[: -len(ending)]
     return low
 
 
 @lru_cache(maxsize=65536)
-def _name_anchor(word: str) -> str | None:
-    word = word.strip(".-'’ʻ")
-    if len(word) < 4 or fold(word) in _generic():
+def name_anchor(word: str) -> str | None:
+    """Return the skeleton a name keeps in every script and case (Тоқаевтың, Tokayev → tkv)."""
+    parts = [p for p in re.split(r"[-.'’ʻ]", word) if p]
+    if not parts or (len(parts) == 1 and len(parts[0]) < 3):
         return None
-    parts = [p for p in re.split(r"[-.]", word) if p]
-    skel = "".join(skeleton(_stem(p)) for p in parts)
-    return skel if len(skel) >= 3 else None
+    skel = "".join(skeleton(_stem(p)) for p in parts)[:_SKELETON_SIZE]
+    return skel if len(skel) >= 2 else None
+
+
+@cache
+def _common() -> frozenset[str]:
+    """Return the skeletons of names too common to tell stories apart."""
+    words: list[str] = list(load("story")["common"])
+    words += load("text")["generic_names"]
+    for country in load("countries").values():
+        if not isinstance(country, dict):
+            continue
+        # the country, its people in power, its media and its capital open many stories; an
+        # institution (Tunduk) or another city (Jalal-Abad) says which story it is
+        for field in ("people", "media"):
+            words += country.get(field, [])
+        # "Түндүк Корея" is a country, but Түндүк alone is Kyrgyzstan's data exchange system
+        names = [*country.get("forms", []), *country.get("adjectives", [])]
+        names += list(country.get("names", {}).values())
+        words += [n for n in names if " " not in n.strip()]
+        capital = next(iter(country.get("cities", {}).items()), None)
+        if capital:
+            words += [capital[0], *capital[1]]
+    out = set()
+    for phrase in words:
+        for word in re.split(r"\s+", phrase):
+            anchor = name_anchor(word)
+            if anchor:
+                out.add(anchor)
+    return frozenset(out)
+
+
+@cache
+def _phases() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (name, re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE))
+        for name, words in load("story")["phases"].items()
+    )
+
+
+def phase(text: str) -> str:
+    """Return which day of a many-day event the text reports ("day2"), or "" for the whole."""
+    return next((name for name, pattern in _phases() if pattern.search(text)), "")
+
+
+def weight(anchor: str) -> float:
+    """Return how much sharing this anchor says that two articles tell one story."""
+    kind, value = anchor[0], anchor[2:]
+    if kind == "w" and value in _common():
+        return _COMMON_WEIGHT
+    return WEIGHTS.get(kind, 0.0)
+
+
+def _names(body: str) -> tuple[Counter[str], Counter[str]]:
+    """Count the skeletons of capitalised names inside sentences, and of those only opening one.
+
+    A capital that opens a sentence may be any word ("По", "During"); such a name counts only
+    where the other article has it inside a sentence.
+    """
+    inner: Counter[str] = Counter()
+    initial: Counter[str] = Counter()
+    for match in _NAME.finditer(body):
+        word = match.group()
+        anchor = name_anchor(word)
+        if anchor is None:
+            continue
+        i = match.start() - 1
+        while i >= 0 and body[i] in " \t\u00a0(":
+            i -= 1
+        opens = i < 0 or body[i] in _SENTENCE_END
+        if opens and not (word.isupper() and len(word) > 1):
+            initial[anchor] += 1
+        else:
+            inner[anchor] += 1
+    for anchor in [a for a in initial if a in inner]:
+        inner[anchor] += initial.pop(anchor)
+    return inner, initial
+
+
+@cache
+def _month_names() -> tuple[dict[str, int], re.Pattern[str]]:
+    names: dict[str, int] = {}
+    for number, forms in load("months")["months"].items():
+        for form in forms:
+            if len(form) >= 3 and " " not in form:
+                names[fold(form)] = int(number)
+    return names, re.compile(r"[^\W\d_]{3,}")
+
+
+def _month_near(body: str, start: int, end: int) -> int | None:
+    """Return the month named right before or after a year, without a day next to it."""
+    names, word = _month_names()
+    before = body[max(0, start - 14) : start]
+    after = body[end : end + 24]
+    if re.search(r"\d\s*$", before.split(",")[-1]) and not re.search(r"[^\W\d_]\s*$", before):
+        return None  # "7 May 2023" is a day, read as a date
+    candidates = [*word.findall(before)[-1:], *word.findall(after)[:3]]
+    for candidate in candidates:
+        low = fold(candidate)
+        for size in range(min(len(low), 9), 2, -1):
+            month = names.get(low[:size])
+            if month:
+                return month
+    return None
 
 
 def anchors(title: str, text: str, event_keys: Sequence[str] = ()) -> Counter[str]:
     """Return the article's anchors (kind:value) with how often each occurs."""
-    found: Counter[str] = Counter()
     body = f"{title}\n{text[:20000]}"
-    for match in _CAPITALISED.finditer(body):
-        before = body[max(0, match.start() - 2) : match.start()]
-        word = match.group()
-        # a capital after a full stop may only open a sentence; Latin in Cyrillic text never does
-        latin = word.isascii()
-        if not latin and (
-            "\n" in before or not before.strip() or before.rstrip()[-1:] in '.!?"«“—–-:'
-        ):
-            continue
-        anchor = _name_anchor(word)
-        if anchor:
-            found[("l:" if latin else "p:") + anchor] += 1
+    inner, _ = _names(body)
+    found: Counter[str] = Counter({f"w:{a}": n for a, n in inner.items()})
     for match in _NUMBER.finditer(body):
-        digits = re.sub(r"\D", "", match.group(1))
-        value = int(digits) if digits else 0
+        digits = match.group(1).replace(" ", "").replace("\u00a0", "")
+        value = int(digits) if digits.isdigit() else 0
         if 1900 <= value <= 2100 and not match.group(2):
-            found[f"y:{value}"] += 1
-        elif value >= 100 or match.group(2):
+            continue  # a year says little: every article of a year has it
+        if value >= 100 or match.group(2):
             found[f"n:{value}" + (f".{match.group(2)}" if match.group(2) else "")] += 1
+    for match in _YEAR.finditer(body):
+        # "May 2023", "в мае 2023 года", "2023-жылдын май айында": a month of a year
+        month = _month_near(body, match.start(), match.end())
+        if month:
+            found[f"m:{match.group()}-{month:02d}"] += 1
+    if any(c.isdigit() for c in body):
+        for dm in _dates.find(body):
+            found[f"d:{dm.month:02d}-{dm.day:02d}"] += 1
+            if dm.end_day is not None and dm.end_month is not None:
+                found[f"d:{dm.end_month:02d}-{dm.end_day:02d}"] += 1
     for event_key in event_keys:
         found[f"e:{event_key}"] += 2
-    # a Cyrillic and a Latin spelling of one name are one anchor kind for matching
-    merged: Counter[str] = Counter()
-    for anchor, count in found.items():
-        kind, value = anchor.split(":", 1)
-        merged[("p:" if kind == "l" and f"p:{value}" in found else anchor)] += count
-    return merged
+    return found
 
 
 def minhash(text: str) -> list[int]:
@@ -126,16 +230,20 @@ def features(
 ) -> StoryFeatures:
     """Build the story signals of an article."""
     counted = anchors(title, text, event_keys)
-    ranked = sorted(counted.items(), key=lambda kv: (-(WEIGHTS[kv[0][0]] * min(kv[1], 3)), kv[0]))
+    _, initial = _names(f"{title}\n{text[:20000]}")
+    ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
     kept = dict(ranked[:_MAX_ANCHORS])
-    keys = frozenset(a for a in kept if not a.startswith("y:"))
+    keys = frozenset(a for a in kept if weight(a) >= 1.0)
     return StoryFeatures(
         keys=keys,
         data={
             "anchors": kept,
+            "initial": sorted(a for a in initial if a not in _common())[:_MAX_ANCHORS],
             "minhash": minhash(f"{title}\n{text}"),
             "published": published.isoformat() if published else None,
             "countries": list(countries),
+            # only a report on an event has a day of it
+            "phase": phase(f"{title}\n{text[:20000]}") if event_keys else None,
         },
     )
 
@@ -155,32 +263,52 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
         return None
 
 
+def _total(anchors_: Iterable[str]) -> float:
+    return sum(weight(a) for a in anchors_)
+
+
 def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     """Return how surely two articles tell the same story, 0..1; above 0.5 they do."""
     days = _days_apart(a.data.get("published"), b.data.get("published"))
     if days is not None and days > _MAX_DAYS:
         return 0.0
-    if _jaccard(a.data.get("minhash", []), b.data.get("minhash", [])) >= _NEAR_DUPLICATE:
+    content = _jaccard(a.data.get("minhash", []), b.data.get("minhash", []))
+    if content >= _NEAR_DUPLICATE:
         return 1.0
     ca, cb = set(a.data.get("countries", ())), set(b.data.get("countries", ()))
     if ca and cb and not ca & cb:
         return 0.0  # about different countries: a different story
+    pa, pb = a.data.get("phase"), b.data.get("phase")
+    if pa and pb and pa != pb:
+        return 0.0  # the forum as a whole and its second day: two stories
     aa: dict[str, int] = a.data.get("anchors", {})
     ab: dict[str, int] = b.data.get("anchors", {})
-    shared = set(aa) & set(ab)
-    strong = [s for s in shared if not s.startswith("y:")]
-    score = sum(WEIGHTS[s[0]] for s in shared)
-    total_a = sum(WEIGHTS[s[0]] for s in aa)
-    total_b = sum(WEIGHTS[s[0]] for s in ab)
-    if not total_a or not total_b:
+    shared = aa.keys() & ab.keys()
+    # a name that opens a sentence in one article and sits inside one in the other
+    shared |= {f"w:{w}" for w in a.data.get("initial", ()) if f"w:{w}" in ab}
+    shared |= {f"w:{w}" for w in b.data.get("initial", ()) if f"w:{w}" in aa}
+    total_a, total_b = _total(aa), _total(ab)
+    if not shared or not total_a or not total_b:
         return 0.0
+    specific = [s for s in shared if weight(s) >= 1.0]
+    # shared passages (same language): a quoted decree, a repeated quotation
+    if content >= _SHARED_TEXT:
+        specific.append("c:")
+    score = _total(shared) + _CONTENT_WEIGHT * content
     overlap = score / min(total_a, total_b)
-    # several distinct anchors, a fair share of the smaller article, and something specific
-    specific = any(s[0] in "nle" for s in strong)
-    need = _MIN_SCORE if days is not None else _MIN_SCORE * 1.5
-    if len(strong) >= _MIN_STRONG and score >= need and overlap >= _MIN_OVERLAP and specific:
+    # several specific anchors, of more than one kind unless there are many names, and a fair
+    # share of the smaller article; or two events reported together
+    kinds = {s[0] for s in specific}
+    events = sum(1 for s in specific if s[0] == "e")
+    enough = (
+        events >= 2
+        or content >= _SHARED_PASSAGES
+        or (len(specific) >= _MIN_SPECIFIC and (len(kinds) >= 2 or len(specific) >= 5))
+    )
+    need = _MIN_SCORE if days is not None else _MIN_SCORE * 4 / 3
+    if enough and score >= need and overlap >= _MIN_OVERLAP:
         return min(1.0, 0.5 + overlap / 2)
-    return overlap / 2
+    return min(0.5, overlap / 2)
 
 
 def best_story(feats: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
