@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from digests.understand._data import load
 from digests.understand._text import is_boilerplate
+from digests.understand._trie import lower_same_length, trie_pattern
 
 _HEADER_CHARS = 400
 
@@ -38,7 +39,7 @@ def _months() -> tuple[dict[str, int], str]:
     for number, forms in load("months")["months"].items():
         for form in forms:
             names[form.casefold()] = int(number)
-    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    alternation = trie_pattern(names)
     return names, alternation
 
 
@@ -93,37 +94,35 @@ def _valid(y: int | None, m: int, d: int) -> bool:
 
 _DIGITS = re.compile(r"\d+")
 _WINDOW = 48  # characters around a number where a month name of the same date can be
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @cache
-def _month_prefixes() -> tuple[frozenset[str], int]:
+def _month_finder() -> re.Pattern[str]:
     names, _ = _months()
-    return frozenset(names), max(map(len, names))
+    # a month name opening a word, in lower case: one pass of a trie over the text
+    return re.compile(r"(?<![^\W\d_])(?:" + trie_pattern(names) + ")")
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
-    """Return the stretches around numbers that also hold a month name: all a date can be."""
-    names, longest = _month_prefixes()
+    """Return the stretches around month names that also hold a number: all a date can be."""
     spans: list[tuple[int, int]] = []
-    for match in _DIGITS.finditer(text):
+    for match in _month_finder().finditer(lower_same_length(text)):
         lo, hi = max(0, match.start() - _WINDOW), min(len(text), match.end() + _WINDOW)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], hi)
         else:
             spans.append((lo, hi))
-    out = []
-    for lo, hi in spans:
-        for word in _LETTERS.findall(text, lo, hi):
-            low = word.casefold()
-            if any(low[:n] in names for n in range(min(len(low), longest), 2, -1)):
-                out.append((lo, hi))
-                break
-    return out
+    return [(lo, hi) for lo, hi in spans if _DIGITS.search(text, lo, hi)]
 
 
 def find(text: str) -> list[DateMention]:
     """Return the date mentions in text, ranges before single days, in text order."""
+    return list(_find(text))
+
+
+@lru_cache(maxsize=4)
+def _find(text: str) -> tuple[DateMention, ...]:
+    # events and story signals read the same headline and lead: the second asks for free
     names, _ = _months()
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -174,7 +173,7 @@ def find(text: str) -> list[DateMention]:
             taken.append((match.start(), match.end()))
             found.append(DateMention(match.start(), match.end(), d, m, y))
     found.sort(key=lambda dm: dm.start)
-    return found
+    return tuple(found)
 
 
 def resolve(

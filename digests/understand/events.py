@@ -7,13 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from digests.model import Event
 from digests.understand import countries, dates
 from digests.understand._data import load
 from digests.understand._gazetteer import Hit, tokens
 from digests.understand._text import transliterate
+from digests.understand._trie import lower_same_length, trie_pattern
 
 _YEAR_TAIL = re.compile(r"[\s\-–—]*((?:19|20)\d{2})$")
 _QUOTED = r"[«\"“„]([^«»\"“”„\n]{2,80})[»\"”“]"
@@ -61,15 +62,16 @@ class _Vocabulary:
     before: re.Pattern[str]
     after: re.Pattern[str]
     context: re.Pattern[str]
+    after_words: re.Pattern[str]
+    before_words: re.Pattern[str]
     russian: re.Pattern[str]
     days: re.Pattern[str]
     tajik: re.Pattern[str]
     labels: re.Pattern[str]
-    trigger: re.Pattern[str]
 
 
 def _alternation(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return trie_pattern(words)
 
 
 @cache
@@ -79,15 +81,6 @@ def _vocabulary() -> _Vocabulary:
     before, after = _alternation(data["before"]), _alternation(data["after"])
     heads = _alternation(data["russian_heads"])
     latin_run = rf"{_LATIN_WORD}(?:{_SEP}{_LATIN_WORD})*"
-    trigger_words = [
-        *data["latin"],
-        *data["before"],
-        *data["after"],
-        *data["context"],
-        *data["russian_heads"],
-        *data["russian_days"],
-        *data["tajik_heads"],
-    ]
     return _Vocabulary(
         nouns=nouns,
         # "ICTWEEK", "ICTEXPO": a name glued to its event word
@@ -104,7 +97,9 @@ def _vocabulary() -> _Vocabulary:
         after=re.compile(
             rf"(?:{_QUOTED}|(?P<run>{latin_run}))[ \t]+(?:[^\W\d_]+[ \t]+)?(?i:{after})\w*"
         ),
-        context=re.compile(rf"(?i:{_alternation(data['context'])})"),
+        context=re.compile(_alternation([w.lower() for w in data["context"]])),
+        after_words=re.compile(_alternation([w.lower() for w in data["after"]])),
+        before_words=re.compile(_alternation([w.lower() for w in data["before"]])),
         # "Ташкентский международный инвестиционный форум 2025", "… форум по информатике"
         russian=re.compile(
             rf"\b([А-ЯЁ][а-яё]+(?:ий|ый|ой|ая|ое|ые|ого|ую|ом|ем|ей|ых|их)\s+"
@@ -121,10 +116,10 @@ def _vocabulary() -> _Vocabulary:
             rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
         ),
         labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
-        trigger=re.compile(rf"(?i:{_alternation(trigger_words)})|(?:19|20)\d\d"),
     )
 
 
+@lru_cache(maxsize=16384)
 def key(name: str, year: int | None = None) -> str:
     """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025)."""
     base, name_year = split_year(name)
@@ -192,10 +187,11 @@ def _add(found: list[_Mention], name: str, start: int, end: int, vocab: _Vocabul
         found.append(_Mention(name, start, end))
 
 
-def _mentions(text: str) -> list[_Mention]:
+def _mentions(text: str, low: str) -> list[_Mention]:
     vocab = _vocabulary()
     found: list[_Mention] = []
-    for match in _LATIN_RUN.finditer(text):
+    runs = list(_LATIN_RUN.finditer(text))
+    for match in runs:
         run = match.group()
         words = [w.casefold() for w in _SPLIT.split(run)]
         if any(w in vocab.nouns for w in words) or "demo day" in " ".join(words):
@@ -204,9 +200,10 @@ def _mentions(text: str) -> list[_Mention]:
             # "Türkmentel-2025 – the 18th International Exhibition …": a name with its year is an
             # event when its sentence says it is one
             lo, hi = _sentence_bounds(text, match.start())
-            if vocab.context.search(text, lo, hi):
+            if vocab.context.search(low, lo, hi):
                 _add(found, run, match.start(), match.end(), vocab)
-    for match in vocab.before.finditer(text):
+    before = vocab.before.finditer(text) if vocab.before_words.search(low) else ()
+    for match in before:
         name = match.group(1)
         if name is None:
             name = match.group("run")
@@ -214,7 +211,8 @@ def _mentions(text: str) -> list[_Mention]:
             if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
                 continue
         _add(found, name, match.start(), match.end(), vocab)
-    for match in vocab.after.finditer(text):
+    after = vocab.after.finditer(text) if vocab.after_words.search(low) else ()
+    for match in after:
         run = match.group("run")
         if run is not None and len(run) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum": a short acronym before a common noun is no name
@@ -224,7 +222,7 @@ def _mentions(text: str) -> list[_Mention]:
         name = match.group(1)
         if split_year(name)[1] and len(name.split()) <= 6:
             lo, hi = _sentence_bounds(text, match.start())
-            if vocab.context.search(text, lo, hi):
+            if vocab.context.search(low, lo, hi):
                 _add(found, name, match.start(), match.end(), vocab)
     for match in vocab.russian.finditer(text):
         first = match.group(1).split()[0]
@@ -246,7 +244,7 @@ def _mentions(text: str) -> list[_Mention]:
     # "at Digital Bridge-2022": a bare name counts once the text has called it an event
     known = {key(split_year(m.name)[0]) for m in found}
     if known:
-        for match in _LATIN_RUN.finditer(text):
+        for match in runs:
             name = _clean(match.group(), vocab)
             if name and key(split_year(name)[0]) in known:
                 found.append(_Mention(name, match.start(), match.end()))
@@ -283,9 +281,7 @@ def extract(
 ) -> tuple[Event, ...]:
     """Return the named events in text with their dates and place, one per key."""
     vocab = _vocabulary()
-    if not vocab.trigger.search(text):
-        return ()  # no event word and no year: nothing to look for
-    found = _mentions(text)
+    found = _mentions(text, lower_same_length(text))
     if not found:
         return ()
     date_mentions = list(mentions) if mentions is not None else dates.find(text)

@@ -22,6 +22,7 @@ from digests.model import StoryCandidate, StoryFeatures
 from digests.understand import dates as _dates
 from digests.understand._data import load
 from digests.understand._text import fold, skeleton
+from digests.understand._trie import trie_pattern
 
 NUM_PERM = 64
 _MAX_ANCHORS = 48
@@ -32,17 +33,28 @@ _rng = np.random.default_rng(20250407)  # fixed: signatures must compare across 
 _A = _rng.integers(1, 1 << 31, NUM_PERM, dtype=np.uint64)
 _B = _rng.integers(0, 1 << 31, NUM_PERM, dtype=np.uint64)
 _MASK = np.uint64((1 << 32) - 1)
+_PRIME_U64 = np.uint64(_PRIME)
 
 _CAPS = "A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢҺҶӢӮÄÇŇÖŞÜÝŽ"
 _NAME = re.compile(rf"(?<![\w'’ʻ])[{_CAPS}][\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'’ʻ]*)*")
-_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?")
+# a digit first, so that the scan jumps from digit to digit
+_NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0]\d{3})+|\d*)(?:[.,](\d+))?")
 _WORDS = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*"
+    r"(million|mln|млн|миллион|миллиард|млрд|billion|bln|mlrd|milliard|миллиард)\w*\.?"
+    r"(?:\s+(\d{1,3})\s*(?:миң|мың|ming|минг|тысяч|тыс|thousand|ҳазор|müň)\w*)?",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[«“„\"]([^«»“”„\"\n]{12,200})[»”“\"]")
+_BILLIONS = ("bil", "bln", "млрд", "миллиард", "mlrd", "milliard")
 _SENTENCE_END = frozenset(".!?…\n—–-:•")
 _SKELETON_SIZE = 4  # consonants kept: Касым-Жомарта and Kassym-Jomart meet as "ksmj"
 
 # How much a shared anchor of each kind says that two articles tell one story.
-WEIGHTS = {"w": 1.0, "n": 1.5, "d": 1.0, "m": 1.0, "e": 2.0}
+WEIGHTS = {"w": 1.0, "n": 1.5, "d": 1.0, "m": 1.0, "q": 1.5, "e": 2.0}
 _COMMON_WEIGHT = 0.15  # a shared president, country or "IT Park"
 _MIN_SCORE = 3.0
 _MIN_SPECIFIC = 3
@@ -108,14 +120,15 @@ def _common() -> frozenset[str]:
 @cache
 def _phases() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
-        (name, re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE))
+        (name, re.compile(trie_pattern(w.lower() for w in words)))
         for name, words in load("story")["phases"].items()
     )
 
 
 def phase(text: str) -> str:
     """Return which day of a many-day event the text reports ("day2"), or "" for the whole."""
-    return next((name for name, pattern in _phases() if pattern.search(text)), "")
+    low = text.lower()
+    return next((name for name, pattern in _phases() if pattern.search(low)), "")
 
 
 def weight(anchor: str) -> float:
@@ -181,29 +194,45 @@ def _month_near(body: str, start: int, end: int) -> int | None:
 
 def anchors(title: str, text: str, event_keys: Sequence[str] = ()) -> Counter[str]:
     """Return the article's anchors (kind:value) with how often each occurs."""
-    body = f"{title}\n{text[:20000]}"
-    inner, _ = _names(body)
+    return _anchors(f"{title}\n{text[:20000]}", event_keys)[0]
+
+
+def _anchors(body: str, event_keys: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
+    """Return the anchors of a text and the names only seen opening its sentences."""
+    inner, initial = _names(body)
     found: Counter[str] = Counter({f"w:{a}": n for a, n in inner.items()})
     for match in _NUMBER.finditer(body):
-        digits = match.group(1).replace(" ", "").replace("\u00a0", "")
+        digits = match.group().split(".")[0].split(",")[0] if match.group(1) else match.group()
+        digits = digits.replace(" ", "").replace("\u00a0", "")
         value = int(digits) if digits.isdigit() else 0
-        if 1900 <= value <= 2100 and not match.group(2):
+        if 1900 <= value <= 2100 and not match.group(1):
             continue  # a year says little: every article of a year has it
-        if value >= 100 or match.group(2):
-            found[f"n:{value}" + (f".{match.group(2)}" if match.group(2) else "")] += 1
+        if value >= 100 or match.group(1):
+            found[f"n:{value}" + (f".{match.group(1)}" if match.group(1) else "")] += 1
+    for match in _QUOTE.finditer(body):
+        # the title of a decree, law or programme, quoted: «О мерах по дальнейшему …»
+        words = _WORDS.findall(fold(match.group(1)))
+        if len(words) >= 4:
+            found["q:" + " ".join(words[:4])] += 1
+    for match in _AMOUNT.finditer(body):
+        # "65.363 million" and "65 млн 363 миң" are one amount in any language
+        whole = float(match.group(1).replace(",", "."))
+        scale = 1_000_000_000 if match.group(2).casefold().startswith(_BILLIONS) else 1_000_000
+        thousands = int(match.group(3)) * 1000 if match.group(3) else 0
+        found[f"n:{round(whole * scale) + thousands}"] += 1
     for match in _YEAR.finditer(body):
         # "May 2023", "в мае 2023 года", "2023-жылдын май айында": a month of a year
         month = _month_near(body, match.start(), match.end())
         if month:
             found[f"m:{match.group()}-{month:02d}"] += 1
-    if any(c.isdigit() for c in body):
+    if _DIGIT.search(body):
         for dm in _dates.find(body):
             found[f"d:{dm.month:02d}-{dm.day:02d}"] += 1
             if dm.end_day is not None and dm.end_month is not None:
                 found[f"d:{dm.end_month:02d}-{dm.end_day:02d}"] += 1
     for event_key in event_keys:
         found[f"e:{event_key}"] += 2
-    return found
+    return found, initial
 
 
 def minhash(text: str) -> list[int]:
@@ -211,13 +240,14 @@ def minhash(text: str) -> list[int]:
     words = _WORDS.findall(fold(text[:20000]))
     if len(words) < _SHINGLE:
         return []
-    shingles = {" ".join(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
-    hashes = np.fromiter(
-        (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
-    )
-    # (a·x + b) mod p per permutation, kept to 32 bits; all in uint64 arithmetic
-    products = (np.outer(hashes, _A) + _B) % np.uint64(_PRIME)
-    return (products & _MASK).min(axis=0).astype(np.int64).tolist()
+    shingles = set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), dtype=np.uint64)
+    # (a·x + b) mod p per permutation, kept to 32 bits; all in uint64 arithmetic, in place
+    products = np.outer(hashes, _A)
+    products += _B
+    products %= _PRIME_U64
+    products &= _MASK
+    return products.min(axis=0).astype(np.int64).tolist()
 
 
 def features(
@@ -229,8 +259,8 @@ def features(
     event_keys: Sequence[str] = (),
 ) -> StoryFeatures:
     """Build the story signals of an article."""
-    counted = anchors(title, text, event_keys)
-    _, initial = _names(f"{title}\n{text[:20000]}")
+    body = f"{title}\n{text[:20000]}"
+    counted, initial = _anchors(body, event_keys)
     ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
     kept = dict(ranked[:_MAX_ANCHORS])
     keys = frozenset(a for a in kept if weight(a) >= 1.0)
@@ -243,7 +273,7 @@ def features(
             "published": published.isoformat() if published else None,
             "countries": list(countries),
             # only a report on an event has a day of it
-            "phase": phase(f"{title}\n{text[:20000]}") if event_keys else None,
+            "phase": phase(body) if event_keys else None,
         },
     )
 
