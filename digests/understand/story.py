@@ -41,6 +41,7 @@ _NAME = re.compile(rf"(?<![\w'’ʻ])[{_CAPS}][\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'�
 _NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0]\d{3})+|\d*)(?:[.,](\d+))?")
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+_POSSESSIVE = re.compile(r"['’]s$")  # Tokayev's
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _AMOUNT = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*"
@@ -82,7 +83,7 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def name_anchor(word: str) -> str | None:
     """Return the skeleton a name keeps in every script and case (Тоқаевтың, Tokayev → tkv)."""
-    parts = [p for p in re.split(r"[-.'’ʻ]", word) if p]
+    parts = [p for p in re.split(r"[-.'’ʻ]", _POSSESSIVE.sub("", word)) if p]
     if not parts or (len(parts) == 1 and len(parts[0]) < 3):
         return None
     skel = "".join(skeleton(_stem(p)) for p in parts)[:_SKELETON_SIZE]

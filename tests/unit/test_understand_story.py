@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digests.model import RawArticle, StoryCandidate, StoryFeatures
-from digests.understand import best_story, understand
+from digests.understand import best_story, story, understand
 from digests.understand._text import skeleton
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
@@ -144,3 +144,102 @@ def test_far_apart_dates_do_not_match() -> None:
 
 def test_no_candidates_no_story() -> None:
     assert best_story(features(seed_article("000")), []) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        pytest.param("Тоқаевтың", "Tokayev's", id="kazakh-genitive-english-possessive"),
+        pytest.param("Касым-Жомарта", "Kassym-Jomart", id="russian-genitive-hyphenated"),
+        pytest.param("Шерматовым", "Shermatov", id="russian-instrumental-surname"),
+        pytest.param("Жалал-Абадда", "Jalal-Abad", id="kyrgyz-locative"),
+    ],
+)
+def test_inflected_names_share_an_anchor(a: str, b: str) -> None:
+    assert story.name_anchor(a) == story.name_anchor(b)
+
+
+def test_amounts_meet_across_languages() -> None:
+    en = story.anchors("", "The project cost 65.363 million soms.")
+    ky = story.anchors("", "Долбоордун баасы 65 млн 363 миң сомду түздү.")
+    assert "n:65363000" in en.keys() & ky.keys()
+
+
+def test_month_of_a_year_meets_across_languages() -> None:
+    en = story.anchors("", "Construction began in May 2023 and took a year.")
+    ky = story.anchors("", "Курулуш 2023-жылдын май айында башталган.")
+    assert "m:2023-05" in en.keys() & ky.keys()
+
+
+def test_presidents_weigh_little_and_other_places_fully() -> None:
+    assert story.weight("w:" + str(story.name_anchor("Tokayev"))) < 0.5
+    assert story.weight("w:" + str(story.name_anchor("Karakol"))) == 1.0
+
+
+def test_different_days_of_one_event_are_different_stories() -> None:
+    anchors = {"e:digitex-2026": 2, "w:klk": 1, "w:bln": 1, "n:300": 1, "d:03-04": 1}
+    opening = StoryFeatures(data={"anchors": anchors, "phase": "opening", "countries": ["kz"]})
+    day2 = StoryFeatures(data={"anchors": anchors, "phase": "day2", "countries": ["kz"]})
+    whole = StoryFeatures(data={"anchors": anchors, "phase": "", "countries": ["kz"]})
+    assert story.similarity(opening, day2) == 0.0
+    assert story.similarity(opening, whole) > 0.5
+    assert story.phase("On the second day of the forum, Kcell signed …") == "day2"
+
+
+KARAKOL_EN = RawArticle(
+    url=None,
+    published=datetime(2024, 5, 20, tzinfo=UTC),
+    title="Japarov opens IT centre in Karakol",
+    text=(
+        "BISHKEK, May 20. President Sadyr Japarov opened a new IT centre in Karakol, built by the "
+        "ZetTech company at a cost of 48.2 million soms. Construction began in March 2024. "
+        "The centre will train 300 young programmers a year."
+    ),
+)
+KARAKOL_RU = RawArticle(
+    url=None,
+    published=datetime(2024, 5, 20, tzinfo=UTC),
+    title="Жапаров открыл IT-центр в Караколе",
+    text=(
+        "Президент Садыр Жапаров открыл в Караколе новый IT-центр. Строительство, которое вела "
+        "компания ZetTech, началось в марте 2024 года, а его стоимость составила 48,2 млн сомов."
+    ),
+)
+KARAKOL_BUILDING = RawArticle(
+    url=None,
+    published=datetime(2024, 5, 21, tzinfo=UTC),
+    title="В Караколе строят IT-центр",
+    text=(
+        "В Караколе началось строительство трёхэтажного IT-центра. Работы ведёт компания "
+        "«Иверия», на проект выделено 12 млн сомов. Президент Садыр Жапаров поручил закончить "
+        "работы в ноябре."
+    ),
+)
+
+
+def test_opening_reported_in_two_languages_matches() -> None:
+    assert matches(KARAKOL_EN, KARAKOL_RU)
+    assert matches(KARAKOL_RU, KARAKOL_EN)
+
+
+def test_same_place_and_president_but_another_story_does_not_match() -> None:
+    assert not matches(KARAKOL_EN, KARAKOL_BUILDING)
+    assert not matches(KARAKOL_RU, KARAKOL_BUILDING)
+
+
+QUOTE = (
+    "— В нынешнем году нам предстоит много работы. Начинается новый этап реформ, получат "
+    "развитие экономические программы, и каждый гражданин должен почувствовать перемены в "
+    "своей повседневной жизни, в школе, в больнице и на работе."
+)
+
+
+def test_shared_long_passage_joins_without_shared_names() -> None:
+    a = RawArticle(url=None, published=WHEN, title="О планах на год", text=QUOTE)
+    b = RawArticle(
+        url=None,
+        published=WHEN,
+        title="Интервью главы государства",
+        text="В интервью газете глава государства сказал: " + QUOTE[2:],
+    )
+    assert matches(a, b)
