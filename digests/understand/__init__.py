@@ -58,7 +58,12 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     events = _events.extract(headed, published=day, places=places)
     summary = _summary.summarize(news, title) if lang != "und" else ""
     features = _story.features(
-        title, clean, published=day, countries=about, event_keys=[e.key for e in events]
+        title,
+        clean,
+        published=day,
+        countries=about,
+        event_keys=[e.key for e in events],
+        words=[t.folded for t in toks],
     )
     return Article(
         url=raw.url,

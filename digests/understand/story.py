@@ -9,6 +9,7 @@ weigh little, so that sharing them never joins two stories on its own.
 
 from __future__ import annotations
 
+import heapq
 import re
 import zlib
 from collections import Counter
@@ -24,16 +25,13 @@ from digests.understand._data import load
 from digests.understand._text import fold, skeleton
 from digests.understand._trie import trie_pattern
 
-NUM_PERM = 64
+SKETCH_SIZE = 128  # a bottom-k sketch: exact Jaccard for texts of up to this many shingles
 _MAX_ANCHORS = 48
 _SHINGLE = 3
-_PRIME = (1 << 61) - 1
-_rng = np.random.default_rng(20250407)  # fixed: signatures must compare across runs
-# a, b < 2**31 and x < 2**32 keep a·x + b below 2**64: no overflow, same result everywhere
-_A = _rng.integers(1, 1 << 31, NUM_PERM, dtype=np.uint64)
-_B = _rng.integers(0, 1 << 31, NUM_PERM, dtype=np.uint64)
-_MASK = np.uint64((1 << 32) - 1)
-_PRIME_U64 = np.uint64(_PRIME)
+_MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
+_HIGH = np.uint64(32)
+_WORD_HASHES: dict[str, int] = {}
+_MAX_WORD_HASHES = 200_000
 
 _CAPS = "A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢҺҶӢӮÄÇŇÖŞÜÝŽ"
 _NAME = re.compile(rf"(?<![\w'’ʻ])[{_CAPS}][\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'’ʻ]*)*")
@@ -236,19 +234,39 @@ def _anchors(body: str, event_keys: Sequence[str]) -> tuple[Counter[str], Counte
     return found, initial
 
 
-def minhash(text: str) -> list[int]:
-    """Return a MinHash signature of the text's word shingles (same-language near-duplicates)."""
-    words = _WORDS.findall(fold(text[:20000]))
+def _word_hashes(words: Sequence[str]) -> np.ndarray:
+    """Return a stable 32-bit hash of each word, remembered across articles (words recur)."""
+    known = _WORD_HASHES
+    missing = set(words).difference(known)
+    if missing:
+        if len(known) + len(missing) > _MAX_WORD_HASHES:
+            known.clear()
+            missing = set(words)
+        for word in missing:
+            known[word] = zlib.crc32(word.encode())
+    return np.fromiter(map(known.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def sketch(text: str, words: Sequence[str] | None = None) -> list[int]:
+    """Return a bottom-k sketch of the text's three-word shingles (shared passages).
+
+    The smallest ``SKETCH_SIZE`` distinct shingle hashes, sorted. Two sketches estimate the
+    Jaccard similarity of the shingle sets, exactly when neither text has more shingles than
+    that; a k-permutation MinHash costs k hashes per shingle and estimates short texts worse.
+    ``words``: the text's folded words, when the caller has them already.
+    """
+    if words is None:
+        words = _WORDS.findall(fold(text[:20000]))
     if len(words) < _SHINGLE:
         return []
-    shingles = set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
-    hashes = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), dtype=np.uint64)
-    # (a·x + b) mod p per permutation, kept to 32 bits; all in uint64 arithmetic, in place
-    products = np.outer(hashes, _A)
-    products += _B
-    products %= _PRIME_U64
-    products &= _MASK
-    return products.min(axis=0).astype(np.int64).tolist()
+    hashed = _word_hashes(words)
+    # a shingle's hash: its three word hashes mixed by odd multipliers, the high 32 bits kept
+    # (uint64 arithmetic wraps around, the same on every machine)
+    shingles = hashed[:-2] * _MIX[0]
+    shingles += hashed[1:-1] * _MIX[1]
+    shingles += hashed[2:] * _MIX[2]
+    shingles >>= _HIGH
+    return np.unique(shingles)[:SKETCH_SIZE].tolist()
 
 
 def features(
@@ -258,8 +276,12 @@ def features(
     published: date | None,
     countries: Sequence[str],
     event_keys: Sequence[str] = (),
+    words: Sequence[str] | None = None,
 ) -> StoryFeatures:
-    """Build the story signals of an article."""
+    """Build the story signals of an article.
+
+    ``words``: the folded words of ``title`` and ``text``, when the caller has them already.
+    """
     body = f"{title}\n{text[:20000]}"
     counted, initial = _anchors(body, event_keys)
     ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
@@ -270,7 +292,7 @@ def features(
         data={
             "anchors": kept,
             "initial": sorted(a for a in initial if a not in _common())[:_MAX_ANCHORS],
-            "minhash": minhash(f"{title}\n{text}"),
+            "sketch": sketch(f"{title}\n{text}", words),
             "published": published.isoformat() if published else None,
             "countries": list(countries),
             # only a report on an event has a day of it
@@ -279,10 +301,13 @@ def features(
     )
 
 
-def _jaccard(a: list[int], b: list[int]) -> float:
-    if not a or len(a) != len(b):
+def _jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimate the Jaccard similarity of two shingle sets from their bottom-k sketches."""
+    if not a or not b:
         return 0.0
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    union = heapq.nsmallest(SKETCH_SIZE, set(a).union(b))
+    both = set(a).intersection(b)
+    return sum(1 for h in union if h in both) / len(union)
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
@@ -303,7 +328,7 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     days = _days_apart(a.data.get("published"), b.data.get("published"))
     if days is not None and days > _MAX_DAYS:
         return 0.0
-    content = _jaccard(a.data.get("minhash", []), b.data.get("minhash", []))
+    content = _jaccard(a.data.get("sketch", ()), b.data.get("sketch", ()))
     if content >= _NEAR_DUPLICATE:
         return 1.0
     ca, cb = set(a.data.get("countries", ())), set(b.data.get("countries", ()))
@@ -319,14 +344,15 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     shared |= {f"w:{w}" for w in a.data.get("initial", ()) if f"w:{w}" in ab}
     shared |= {f"w:{w}" for w in b.data.get("initial", ()) if f"w:{w}" in aa}
     total_a, total_b = _total(aa), _total(ab)
-    if not shared or not total_a or not total_b:
+    if (not shared or not total_a or not total_b) and content < _SHARED_PASSAGES:
         return 0.0
     specific = [s for s in shared if weight(s) >= 1.0]
     # shared passages (same language): a quoted decree, a repeated quotation
     if content >= _SHARED_TEXT:
         specific.append("c:")
     score = _total(shared) + _CONTENT_WEIGHT * content
-    overlap = score / min(total_a, total_b)
+    # an article with hardly any anchors is measured against what a match needs at least
+    overlap = score / max(min(total_a, total_b), _MIN_SCORE)
     # several specific anchors, of more than one kind unless there are many names, and a fair
     # share of the smaller article; or two events reported together
     kinds = {s[0] for s in specific}
