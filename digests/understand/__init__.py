@@ -55,7 +55,8 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     places = list(_countries.gazetteer().find(toks))
     about = _countries.about_text(headed, toks, places, blocks, hints.country)
     topics = _topics.detect_tokens(toks, len(title) if title else -1, len(clean))
-    events = _events.extract(headed, published=day, places=places)
+    mentions = _dates.find(headed, toks)  # events and story signals read the same dates
+    events = _events.extract(headed, published=day, places=places, mentions=mentions)
     summary = _summary.summarize(news, title) if lang != "und" else ""
     features = _story.features(
         title,
@@ -64,6 +65,7 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
         countries=about,
         event_keys=[e.key for e in events],
         words=[t.folded for t in toks],
+        mentions=mentions,
     )
     return Article(
         url=raw.url,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, lru_cache
+from functools import cache
 
 from digests.understand._data import load
+from digests.understand._gazetteer import Token
 from digests.understand._text import is_boilerplate
 from digests.understand._trie import lower_same_length, trie_pattern
 
@@ -119,14 +121,44 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in spans if _DIGITS.search(text, lo, hi)]
 
 
-def find(text: str) -> list[DateMention]:
-    """Return the date mentions in text, ranges before single days, in text order."""
-    return list(_find(text))
+@cache
+def _month_heads() -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return (first word, length) of the month names by their first three letters."""
+    names, _ = _months()
+    heads: dict[str, set[tuple[str, int]]] = {}
+    for name in names:
+        heads.setdefault(name[:3], set()).add((name.split()[0], len(name)))
+    return {key: tuple(sorted(words)) for key, words in heads.items()}
 
 
-@lru_cache(maxsize=4)
-def _find(text: str) -> tuple[DateMention, ...]:
-    # events and story signals read the same headline and lead: the second asks for free
+def _token_segments(text: str, toks: Sequence[Token]) -> list[tuple[int, int]]:
+    """Return what _segments() returns, from the text's folded words: no scan of the text."""
+    heads = _month_heads()
+    spans: list[tuple[int, int]] = []
+    for tok in [t for t in toks if t[3][:3] in heads]:
+        word = tok[3]
+        size = max((n for first, n in heads[word[:3]] if word.startswith(first)), default=0)
+        if not size:
+            continue
+        # the window reaches as far as the longest name could (a two-word one, "баш оона")
+        lo, hi = max(0, tok[0] - _WINDOW), min(len(text), max(tok[1], tok[0] + size) + _WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return [(lo, hi) for lo, hi in spans if _DIGITS.search(text, lo, hi)]
+
+
+def find(text: str, toks: Sequence[Token] | None = None) -> list[DateMention]:
+    """Return the date mentions in text, ranges before single days, in text order.
+
+    ``toks``: the words of ``text`` (tokens()), when the caller has them: months are then found
+    among them instead of by a scan of the text.
+    """
+    return _find(text, _segments(text) if toks is None else _token_segments(text, toks))
+
+
+def _find(text: str, segments: list[tuple[int, int]]) -> list[DateMention]:
     names, _ = _months()
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -134,7 +166,6 @@ def _find(text: str) -> tuple[DateMention, ...]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    segments = _segments(text)
     for pattern in _patterns():
         matches = (m for lo, hi in segments for m in pattern.finditer(text, lo, hi))
         for match in matches:
@@ -177,7 +208,7 @@ def _find(text: str) -> tuple[DateMention, ...]:
             taken.append((match.start(), match.end()))
             found.append(DateMention(match.start(), match.end(), d, m, y))
     found.sort(key=lambda dm: dm.start)
-    return tuple(found)
+    return found
 
 
 def resolve(

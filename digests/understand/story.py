@@ -196,7 +196,11 @@ def anchors(title: str, text: str, event_keys: Sequence[str] = ()) -> Counter[st
     return _anchors(f"{title}\n{text[:20000]}", event_keys)[0]
 
 
-def _anchors(body: str, event_keys: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
+def _anchors(
+    body: str,
+    event_keys: Sequence[str],
+    mentions: Sequence[_dates.DateMention] | None = None,
+) -> tuple[Counter[str], Counter[str]]:
     """Return the anchors of a text and the names only seen opening its sentences."""
     inner, initial = _names(body)
     found: Counter[str] = Counter({f"w:{a}": n for a, n in inner.items()})
@@ -224,11 +228,12 @@ def _anchors(body: str, event_keys: Sequence[str]) -> tuple[Counter[str], Counte
         month = _month_near(body, match.start(), match.end())
         if month:
             found[f"m:{match.group()}-{month:02d}"] += 1
-    if _DIGIT.search(body):
-        for dm in _dates.find(body):
-            found[f"d:{dm.month:02d}-{dm.day:02d}"] += 1
-            if dm.end_day is not None and dm.end_month is not None:
-                found[f"d:{dm.end_month:02d}-{dm.end_day:02d}"] += 1
+    if mentions is None:
+        mentions = _dates.find(body) if _DIGIT.search(body) else ()
+    for dm in mentions:
+        found[f"d:{dm.month:02d}-{dm.day:02d}"] += 1
+        if dm.end_day is not None and dm.end_month is not None:
+            found[f"d:{dm.end_month:02d}-{dm.end_day:02d}"] += 1
     for event_key in event_keys:
         found[f"e:{event_key}"] += 2
     return found, initial
@@ -277,13 +282,15 @@ def features(
     countries: Sequence[str],
     event_keys: Sequence[str] = (),
     words: Sequence[str] | None = None,
+    mentions: Sequence[_dates.DateMention] | None = None,
 ) -> StoryFeatures:
     """Build the story signals of an article.
 
-    ``words``: the folded words of ``title`` and ``text``, when the caller has them already.
+    ``words`` and ``mentions``: the folded words and the date mentions of ``title`` and
+    ``text``, when the caller has them already.
     """
     body = f"{title}\n{text[:20000]}"
-    counted, initial = _anchors(body, event_keys)
+    counted, initial = _anchors(body, event_keys, mentions)
     ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
     kept = dict(ranked[:_MAX_ANCHORS])
     keys = frozenset(a for a in kept if weight(a) >= 1.0)

@@ -287,3 +287,19 @@ def test_a_day_takes_its_own_date_and_the_week_its_range() -> None:
 def test_dates_in_regional_forms(text: str, day: date) -> None:
     (found,) = dates.find(text)
     assert date(found.year, found.month, found.day) == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Форум пройдёт с 7 по 10 апреля 2025 года в Душанбе.", id="ru-range"),
+        pytest.param("2020-yil 31-yanvar kuni Toshkentda forum boʻldi.", id="uz-year-first"),
+        pytest.param("Көргөзмө 12-баш оона күнү Бишкекте ачылат, 22.09.2025.", id="ky-two-words"),
+        pytest.param("ICT Week runs September 28 – October 2, 2025 (2025-09-28).", id="en-iso"),
+    ],
+)
+def test_dates_found_from_tokens_are_those_found_by_scanning(text: str) -> None:
+    from digests.understand._gazetteer import tokens
+
+    assert dates.find(text, tokens(text)) == dates.find(text)
+    assert dates.find(text)
