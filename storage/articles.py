@@ -5,15 +5,18 @@ Functions take the session first and never commit; the caller owns the transacti
 
 from __future__ import annotations
 
+import heapq
 import logging
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Integer,
     Select,
     Table,
@@ -114,6 +117,64 @@ async def find_duplicate(
     return (await conn.execute(stmt, params)).scalar_one_or_none()
 
 
+@cache
+def _duplicates_query(by_source: bool) -> Select[Any]:
+    """Build (once per shape) the lookup of stored articles clashing with any of a batch."""
+    c = _articles.c
+    by_guid: ColumnElement[bool] = c.guid.in_(bindparam("guids", expanding=True))
+    if by_source:
+        by_guid = and_(by_guid, c.source_id == bindparam("source_id"))
+    return select(c.id, c.canonical_url, c.guid, c.source_id, c.content_hash).where(
+        or_(
+            c.content_hash.in_(bindparam("hashes", expanding=True)),
+            c.canonical_url.in_(bindparam("urls", expanding=True)),
+            by_guid,
+        )
+    )
+
+
+async def find_duplicates(
+    session: AsyncSession, batch: Sequence[Article], *, source_id: int | None
+) -> dict[int, int]:
+    """Map the position of each article already stored to the stored one's id, in one query.
+
+    The rules are :func:`find_duplicate`'s: same canonical URL, same content hash, or same
+    guid (from the same source when ``source_id`` is given). Duplicates *within* the batch
+    are the caller's to drop.
+    """
+    if not batch:
+        return {}
+    params = {
+        "hashes": sorted({a.content_hash for a in batch}),
+        "urls": sorted({a.canonical_url for a in batch if a.canonical_url}),
+        "guids": sorted({a.guid for a in batch if a.guid}),
+        "source_id": source_id,
+    }
+    conn = await session.connection()
+    rows = (await conn.execute(_duplicates_query(source_id is not None), params)).all()
+    by_hash: dict[str, int] = {}
+    by_url: dict[str, int] = {}
+    by_guid: dict[str, int] = {}
+    for r in rows:
+        # The smallest id wins, as in find_duplicate.
+        by_hash[r.content_hash] = min(r.id, by_hash.get(r.content_hash, r.id))
+        if r.canonical_url is not None:
+            by_url[r.canonical_url] = min(r.id, by_url.get(r.canonical_url, r.id))
+        if r.guid is not None and (source_id is None or r.source_id == source_id):
+            by_guid[r.guid] = min(r.id, by_guid.get(r.guid, r.id))
+    found: dict[int, int] = {}
+    for position, article in enumerate(batch):
+        ids = [by_hash.get(article.content_hash)]
+        if article.canonical_url:
+            ids.append(by_url.get(article.canonical_url))
+        if article.guid:
+            ids.append(by_guid.get(article.guid))
+        known = [i for i in ids if i is not None]
+        if known:
+            found[position] = min(known)
+    return found
+
+
 def _merge_events(events: Iterable[Event]) -> list[Event]:
     """Collapse events with the same key, the first one winning and the rest filling gaps."""
     merged: dict[str, Event] = {}
@@ -150,22 +211,41 @@ def _event_upsert(dialect: str) -> Any:
             "place": func.coalesce(_events.c.place, excluded.place),
             "country": func.coalesce(_events.c.country, excluded.country),
         },
-    ).returning(_events.c.id)
+    ).returning(_events.c.id, _events.c.key)
 
 
 # Built once: statements made afresh per call would be compiled afresh per call.
+# None of the multi-row INSERTs ask SQLAlchemy to keep RETURNING rows in parameter order:
+# on SQLite that would send one statement per row. Rows are matched by a unique column
+# instead (articles by content hash, events by key, new stories by their article count,
+# new stories with the same count being interchangeable).
 _EVENT_UPSERT = {dialect: _event_upsert(dialect) for dialect in ("sqlite", "postgresql")}
-_INSERT_ARTICLE = insert(_articles).returning(_articles.c.id)
-_INSERT_STORY = insert(_stories).returning(_stories.c.id)
-_BUMP_STORY = (
+_INSERT_ARTICLES = insert(_articles).returning(_articles.c.id, _articles.c.content_hash)
+_INSERT_STORIES = insert(_stories).returning(_stories.c.id, _stories.c.article_count)
+_BUMP_STORIES = (
     update(_stories)
-    .where(_stories.c.id == bindparam("story_id"))
-    .values(article_count=_stories.c.article_count + 1, updated_at=bindparam("now"))
+    .where(_stories.c.id.in_(bindparam("story_ids", expanding=True)))
+    .values(article_count=_stories.c.article_count + bindparam("n"), updated_at=bindparam("now"))
     .returning(_stories.c.id)
 )
 _INSERT_TAGS = insert(_tags)
 _INSERT_ARTICLE_EVENTS = insert(_article_events)
 _INSERT_KEYS = insert(_keys)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One article for :func:`add_many`, and the story it joins.
+
+    ``story_id`` names a stored story; ``joins`` the position of an earlier item of the
+    same batch whose story (stored or new) this one joins; with neither, the article
+    starts a story of its own.
+    """
+
+    article: Article
+    source_id: int | None = None
+    story_id: int | None = None
+    joins: int | None = None
 
 
 async def add(
@@ -178,83 +258,157 @@ async def add(
     won the race since ``find_duplicate``) raises ``sqlalchemy.exc.IntegrityError``;
     a ``story_id`` that names no story raises NotFound.
     """
-    # One greenlet for the whole insert instead of one per statement: ingest runs this
-    # for every article, and the per-statement async overhead used to dominate it.
-    return await session.run_sync(_add, article, source_id, story_id)
+    item = BatchItem(article, source_id=source_id, story_id=story_id)
+    return (await add_many(session, [item]))[0]
 
 
-def _add(
-    session: Session, article: Article, source_id: int | None, story_id: int | None
-) -> StoredArticle:
-    """Insert the article and everything that hangs off it (synchronous half of add)."""
+async def add_many(session: AsyncSession, items: Sequence[BatchItem]) -> list[StoredArticle]:
+    """Store understood articles with their tags, events, keys and stories, in a few statements.
+
+    All or nothing: it runs in a savepoint, so a failure leaves none of the articles behind
+    and the caller's transaction usable. The articles must differ from each other and from
+    stored ones (see :func:`find_duplicates`); a clash — another writer won the race —
+    raises ``sqlalchemy.exc.IntegrityError``. A ``story_id`` that names no story raises
+    NotFound. Returns one StoredArticle per item, in order.
+    """
+    if not items:
+        return []
+    # One greenlet for the whole batch instead of one per statement: the per-statement
+    # async overhead used to dominate ingest.
+    return await session.run_sync(_add_many, items)
+
+
+def _add_many(session: Session, items: Sequence[BatchItem]) -> list[StoredArticle]:
+    """Insert the articles and everything that hangs off them (synchronous half of add_many)."""
     now = models.utcnow()
     with session.begin_nested():
         conn = session.connection()
-        if story_id is None:
-            story_id = conn.execute(
-                _INSERT_STORY, {"created_at": now, "updated_at": now, "article_count": 1}
-            ).scalar_one()
-        elif conn.execute(_BUMP_STORY, {"story_id": story_id, "now": now}).first() is None:
-            raise NotFound(f"story {story_id}: not stored")
-        article_id = conn.execute(
-            _INSERT_ARTICLE,
+        story_ids = _resolve_stories(conn, items, now)
+        rows = [
             {
-                "source_id": source_id,
-                "source_name": article.source,
-                "url": article.url,
-                "canonical_url": article.canonical_url,
-                "guid": article.guid,
-                "title": article.title,
-                "text": article.text,
-                "summary": article.summary,
-                "published": article.published,
+                "source_id": item.source_id,
+                "source_name": item.article.source,
+                "url": item.article.url,
+                "canonical_url": item.article.canonical_url,
+                "guid": item.article.guid,
+                "title": item.article.title,
+                "text": item.article.text,
+                "summary": item.article.summary,
+                "published": item.article.published,
                 "ingested_at": now,
-                "lang": article.lang,
-                "script": article.script,
-                "content_hash": article.content_hash,
+                "lang": item.article.lang,
+                "script": item.article.script,
+                "content_hash": item.article.content_hash,
                 "story_id": story_id,
-                "features": article.features.to_json(),
-            },
-        ).scalar_one()
-        tags = [
-            {"article_id": article_id, "kind": "country", "value": c}
-            for c in dict.fromkeys(article.countries)
+                "features": item.article.features.to_json(),
+            }
+            for item, story_id in zip(items, story_ids, strict=True)
         ]
-        tags += [
-            {"article_id": article_id, "kind": "topic", "value": t}
-            for t in dict.fromkeys(article.topics)
+        by_hash = dict((h, i) for i, h in _returned(conn, _INSERT_ARTICLES, rows))
+        article_ids = [by_hash[item.article.content_hash] for item in items]
+        tags = [
+            {"article_id": article_id, "kind": kind, "value": value}
+            for item, article_id in zip(items, article_ids, strict=True)
+            for kind, values in (
+                ("country", item.article.countries),
+                ("topic", item.article.topics),
+            )
+            for value in dict.fromkeys(values)
         ]
         if tags:
             conn.execute(_INSERT_TAGS, tags)
-        events = _merge_events(article.events)
-        if events:
-            rows = [
-                {
-                    "key": e.key,
-                    "name": e.name,
-                    "start": e.start,
-                    "end": e.end,
-                    "place": e.place,
-                    "country": e.country,
-                }
-                for e in events
-            ]
-            upsert = _EVENT_UPSERT[conn.dialect.name]
-            event_ids = (
-                conn.execute(upsert, rows).scalars().all()
-                if len(rows) > 1
-                else [conn.execute(upsert, rows[0]).scalar_one()]
-            )
-            conn.execute(
-                _INSERT_ARTICLE_EVENTS,
-                [{"article_id": article_id, "event_id": i} for i in event_ids],
-            )
-        if article.features.keys:
-            conn.execute(
-                _INSERT_KEYS,
-                [{"article_id": article_id, "key": k} for k in sorted(article.features.keys)],
-            )
-    return StoredArticle(id=article_id, story_id=story_id)
+        _link_events(conn, [item.article for item in items], article_ids)
+        keys = [
+            {"article_id": article_id, "key": key}
+            for item, article_id in zip(items, article_ids, strict=True)
+            for key in sorted(item.article.features.keys)
+        ]
+        if keys:
+            conn.execute(_INSERT_KEYS, keys)
+    return [
+        StoredArticle(id=article_id, story_id=story_id)
+        for article_id, story_id in zip(article_ids, story_ids, strict=True)
+    ]
+
+
+def _returned(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Execute an INSERT … RETURNING for one row or many; return the rows it returned."""
+    if len(rows) == 1:
+        return conn.execute(stmt, rows[0]).all()
+    return conn.execute(stmt, rows).all()
+
+
+def _resolve_stories(conn: Connection, items: Sequence[BatchItem], now: datetime) -> list[int]:
+    """Start the batch's new stories, count the articles joining stored ones; return ids."""
+    # A story is ("new", position of the item that starts it) or ("stored", story id).
+    refs: list[tuple[str, int]] = []
+    for position, item in enumerate(items):
+        if item.joins is not None:
+            if not 0 <= item.joins < position:
+                raise ValueError(f"item {position} joins item {item.joins}, not an earlier one")
+            refs.append(refs[item.joins])
+        elif item.story_id is not None:
+            refs.append(("stored", item.story_id))
+        else:
+            refs.append(("new", position))
+    members = Counter(refs)
+    ids: dict[tuple[str, int], int] = {}
+    new = [ref for ref in members if ref[0] == "new"]
+    if new:
+        rows = [
+            {"created_at": now, "updated_at": now, "article_count": members[ref]} for ref in new
+        ]
+        # Pair returned ids with new stories of the same size, in order: they are alike.
+        returned: dict[int, list[int]] = defaultdict(list)
+        for story_id, size in sorted(_returned(conn, _INSERT_STORIES, rows)):
+            returned[size].append(story_id)
+        for ref in new:
+            ids[ref] = returned[members[ref]].pop(0)
+    by_increment: dict[int, list[int]] = defaultdict(list)
+    for ref, n in members.items():
+        if ref[0] == "stored":
+            by_increment[n].append(ref[1])
+    for n, story_ids in sorted(by_increment.items()):
+        wanted = sorted(story_ids)  # a fixed order, so concurrent writers lock rows alike
+        bumped = set(
+            conn.execute(_BUMP_STORIES, {"story_ids": wanted, "n": n, "now": now}).scalars()
+        )
+        missing = [i for i in wanted if i not in bumped]
+        if missing:
+            raise NotFound(f"story {missing[0]}: not stored")
+        ids.update((("stored", i), i) for i in wanted)
+    return [ids[ref] for ref in refs]
+
+
+def _link_events(conn: Connection, batch: Sequence[Article], article_ids: Sequence[int]) -> None:
+    """Upsert the batch's events once each and link them to their articles."""
+    per_article = [_merge_events(article.events) for article in batch]
+    # The first mention wins and later ones fill its gaps, as one upsert at a time would.
+    merged = _merge_events(e for events in per_article for e in events)
+    if not merged:
+        return
+    rows = [
+        {
+            "key": e.key,
+            "name": e.name,
+            "start": e.start,
+            "end": e.end,
+            "place": e.place,
+            "country": e.country,
+        }
+        for e in sorted(merged, key=lambda e: e.key)  # a fixed lock order for concurrent writers
+    ]
+    event_ids = {
+        key: event_id for event_id, key in _returned(conn, _EVENT_UPSERT[conn.dialect.name], rows)
+    }
+    conn.execute(
+        _INSERT_ARTICLE_EVENTS,
+        [
+            {"article_id": article_id, "event_id": event_ids[e.key]}
+            for events, article_id in zip(per_article, article_ids, strict=True)
+            for e in events
+        ],
+    )
 
 
 @cache
@@ -309,6 +463,99 @@ async def story_candidates(
         )
         for r in rows
     ]
+
+
+# Candidates for a whole batch: the postings of the batch's keys are read once and counted
+# here, which is several times cheaper than a GROUP BY over (article, candidate) pairs in
+# SQLite; then one query dates the articles found and one reads the features of the few
+# that make some article's list. Ranking, date window and limit are story_candidates'.
+_POSTINGS = select(_keys.c.key, _keys.c.article_id).where(
+    _keys.c.key.in_(bindparam("keys", expanding=True))
+)
+_DATED = select(
+    _articles.c.id, _articles.c.story_id, _articles.c.published, _articles.c.ingested_at
+).where(_articles.c.id.in_(bindparam("ids", expanding=True)))
+_FEATURES = select(_articles.c.id, _articles.c.features).where(
+    _articles.c.id.in_(bindparam("ids", expanding=True))
+)
+# Well under SQLite's 32,766 and asyncpg's 32,767 bound parameters per statement.
+_IN_CHUNK = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class RankedCandidate:
+    """A story candidate with how many keys it shares with the article it was found for."""
+
+    shared: int
+    candidate: StoryCandidate
+
+
+async def _chunked(conn: Any, stmt: Select[Any], name: str, values: Sequence[Any]) -> list[Any]:
+    """Run an ``IN`` query over any number of values, a chunk at a time."""
+    rows: list[Any] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        result = await conn.execute(stmt, {name: values[start : start + _IN_CHUNK]})
+        rows.extend(result.all())
+    return rows
+
+
+async def story_candidates_many(
+    session: AsyncSession,
+    wanted: Sequence[tuple[Iterable[str], datetime | None]],
+    *,
+    days: int = 14,
+    limit: int = 50,
+) -> list[list[RankedCandidate]]:
+    """Return :func:`story_candidates` for each (keys, around) pair, in three queries.
+
+    Each list is ranked as story_candidates ranks it (most shared keys first, then
+    newest) and carries the shared-key counts, so a caller can merge in candidates of
+    its own (the earlier articles of a batch not stored yet).
+    """
+    found: list[list[RankedCandidate]] = [[] for _ in wanted]
+    keysets = [frozenset(keys) for keys, _ in wanted]
+    all_keys = sorted(frozenset().union(*keysets))
+    if limit <= 0 or not all_keys:
+        return found
+    window = timedelta(days=days)
+    conn = await session.connection()
+    postings: dict[str, list[int]] = defaultdict(list)
+    for key, article_id in await _chunked(conn, _POSTINGS, "keys", all_keys):
+        postings[key].append(article_id)
+    counts: list[Counter[int]] = []
+    for keys in keysets:
+        shared: Counter[int] = Counter()
+        for key in keys:
+            shared.update(postings.get(key, ()))
+        counts.append(shared)
+    touched = sorted(set().union(*counts))
+    dated = {
+        r.id: (r.story_id, r.published or r.ingested_at)
+        for r in await _chunked(conn, _DATED, "ids", touched)
+    }
+    ranked: list[list[tuple[int, int]]] = []
+    for shared, (_, around) in zip(counts, wanted, strict=True):
+        pairs = ((n, i) for i, n in shared.items() if i in dated)
+        if around is not None:
+            around = around if around.tzinfo else around.replace(tzinfo=UTC)  # naive is UTC
+            since, until = around - window, around + window
+            pairs = ((n, i) for n, i in pairs if since <= dated[i][1] <= until)
+        ranked.append(heapq.nlargest(limit, pairs))
+    chosen = sorted({i for pairs in ranked for _, i in pairs})
+    features = {
+        r.id: StoryFeatures.from_json(r.features)
+        for r in await _chunked(conn, _FEATURES, "ids", chosen)
+    }
+    for position, pairs in enumerate(ranked):
+        found[position] = [
+            RankedCandidate(
+                shared=n,
+                candidate=StoryCandidate(article_id=i, story_id=dated[i][0], features=features[i]),
+            )
+            for n, i in pairs
+            if i in features
+        ]
+    return found
 
 
 async def _records(session: AsyncSession, rows: Sequence[Any]) -> list[ArticleRecord]:

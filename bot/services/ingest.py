@@ -1,13 +1,17 @@
-"""Ingest: raw articles → understanding → stories → SQL, one transaction per article."""
+"""Ingest: raw articles → understanding → stories → SQL, one transaction per batch.
+
+Articles are stored in batches of up to BATCH, each batch in one transaction (atomic per
+batch, with per-article fallback: see :func:`save_many`); :func:`store` stores one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -15,17 +19,21 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digests.errors import SourceError
-from digests.model import Article, RawArticle, SourceHints
+from digests.model import Article, RawArticle, SourceHints, StoryCandidate
 from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from digests.sources.read import read_url
 from digests.understand import best_story, understand
 from storage import articles, sources
+from storage.errors import NotFound
 from storage.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
 
 READ_BATCH = 64
+BATCH = 64  # articles per storing transaction
+# Ranks the batch's unstored articles above any stored one sharing as many keys.
+_UNSTORED = 1 << 62
 FILE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".jsonl", ".xml", ".rss", ".atom"})
 
 
@@ -81,12 +89,34 @@ async def store(
     source_id: int | None = None,
 ) -> Outcome:
     """Understand one raw article and store it once, in its own transaction."""
-    item = raw.url or raw.title[:80]
-    try:
-        article = understand(raw, hints=hints)
-    except Exception as exc:  # one bad article must not stop the rest
-        logger.exception("understanding failed for %s", item)
-        return Outcome(item, Status.FAILED, error=f"{item}: cannot understand: {exc}")
+    understood = _understand(raw, hints)
+    if isinstance(understood, Outcome):
+        return understood
+    return await save(db, *understood, source_id=source_id)
+
+
+async def store_many(
+    db: async_sessionmaker[AsyncSession],
+    raws: Sequence[RawArticle],
+    *,
+    hints: SourceHints = SourceHints(),
+    source_id: int | None = None,
+) -> list[Outcome]:
+    """Understand raw articles and store each once, a batch per transaction.
+
+    Returns one outcome per raw article, in order. The same guarantees as :func:`store`
+    article by article, see :func:`save_many`.
+    """
+    understood = [_understand(raw, hints) for raw in raws]
+    pending = [u for u in understood if not isinstance(u, Outcome)]
+    saved = iter(await save_many(db, pending, source_id=source_id))
+    return [u if isinstance(u, Outcome) else next(saved) for u in understood]
+
+
+async def save(
+    db: async_sessionmaker[AsyncSession], item: str, article: Article, *, source_id: int | None
+) -> Outcome:
+    """Store one understood article once, in its own transaction."""
     try:
         async with db() as session, session.begin():
             duplicate = await articles.find_duplicate(
@@ -106,10 +136,148 @@ async def store(
     except IntegrityError:
         # Another writer stored the same article between our check and our insert.
         return Outcome(item, Status.DUPLICATE, article)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, NotFound) as exc:
         logger.exception("storing failed for %s", item)
         return Outcome(item, Status.FAILED, article, error=f"{item}: database error: {exc}")
     return Outcome(item, Status.NEW, article, article_id=stored.id, story_id=stored.story_id)
+
+
+async def save_many(
+    db: async_sessionmaker[AsyncSession],
+    pending: Sequence[tuple[str, Article]],
+    *,
+    source_id: int | None,
+) -> list[Outcome]:
+    """Store understood articles, each once, in one transaction; one outcome per article.
+
+    The guarantee is *atomic per batch, with per-article fallback*. The batch is checked
+    for duplicates (stored ones, and repeats inside the batch: same canonical URL, same
+    guid, same content hash), matched to stories (stored ones and those the batch's own
+    earlier articles start) and written in one transaction, a handful of statements for
+    the whole batch — so either all of it is stored or none of it. If that transaction
+    fails (a concurrent writer stored one of the articles first, which the unique
+    constraints catch, or any other database error), each article is stored again in a
+    transaction of its own with :func:`save`, so one bad article fails alone and the
+    others land. Nothing half-written stays in the database either way. Outcomes are
+    the same as storing the articles one by one in order with :func:`save`.
+    """
+    if not pending:
+        return []
+    try:
+        async with db() as session, session.begin():
+            outcomes = await _save_batch(session, pending, source_id=source_id)
+    except (SQLAlchemyError, NotFound) as exc:
+        logger.warning(
+            "storing a batch of %d failed (%s); storing its articles one by one",
+            len(pending),
+            type(exc).__name__,
+        )
+        return [await save(db, item, article, source_id=source_id) for item, article in pending]
+    return outcomes
+
+
+async def _save_batch(
+    session: AsyncSession, pending: Sequence[tuple[str, Article]], *, source_id: int | None
+) -> list[Outcome]:
+    """Dedupe, match stories and insert a batch inside the caller's transaction."""
+    batch = [article for _, article in pending]
+    stored_duplicates = await articles.find_duplicates(session, batch, source_id=source_id)
+    outcomes: list[Outcome | None] = [None] * len(batch)
+    kept: list[int] = []  # positions of the articles to store, in order
+    repeats: dict[int, int] = {}  # position → position of the earlier article it repeats
+    seen: dict[tuple[str, str], int] = {}
+    for position, article in enumerate(batch):
+        item = pending[position][0]
+        if position in stored_duplicates:
+            outcomes[position] = Outcome(
+                item, Status.DUPLICATE, article, article_id=stored_duplicates[position]
+            )
+            continue
+        marks = [("hash", article.content_hash)]
+        if article.canonical_url:
+            marks.append(("url", article.canonical_url))
+        if article.guid:
+            marks.append(("guid", article.guid))  # one source per batch: guids compare as-is
+        earlier = [seen[m] for m in marks if m in seen]
+        if earlier:
+            repeats[position] = min(earlier)
+            continue
+        for mark in marks:
+            seen[mark] = position
+        kept.append(position)
+    items = _match_stories(
+        [batch[p] for p in kept],
+        await articles.story_candidates_many(
+            session, [(batch[p].features.keys, batch[p].published) for p in kept]
+        ),
+        source_id=source_id,
+    )
+    stored = await articles.add_many(session, items)
+    ids: dict[int, int] = {}
+    for position, result in zip(kept, stored, strict=True):
+        ids[position] = result.id
+        outcomes[position] = Outcome(
+            pending[position][0],
+            Status.NEW,
+            batch[position],
+            article_id=result.id,
+            story_id=result.story_id,
+        )
+    for position, first in repeats.items():
+        outcomes[position] = Outcome(
+            pending[position][0], Status.DUPLICATE, batch[position], article_id=ids[first]
+        )
+    return [o for o in outcomes if o is not None]
+
+
+def _match_stories(
+    batch: Sequence[Article],
+    stored_candidates: Sequence[Sequence[articles.RankedCandidate]],
+    *,
+    source_id: int | None,
+    days: int = 14,
+    limit: int = 50,
+) -> list[articles.BatchItem]:
+    """Pick each article's story among stored candidates and the batch's earlier articles.
+
+    Ranks the union as ``story_candidates`` would have, had the earlier articles of the
+    batch been stored already (they would have the newest ids), so each article gets the
+    story it would get stored one at a time.
+    """
+    now = datetime.now(UTC)
+    window = timedelta(days=days)
+    items: list[articles.BatchItem] = []
+    # The story of each earlier article: a stored story id, or a negative stand-in
+    # -(n + 1) for the story the batch's n-th article starts.
+    stories: list[int] = []
+    for n, (article, ranked) in enumerate(zip(batch, stored_candidates, strict=True)):
+        keys = article.features.keys
+        mine: list[tuple[int, int, StoryCandidate]] = [
+            (r.shared, r.candidate.article_id, r.candidate) for r in ranked
+        ]
+        for m in range(n):
+            earlier = batch[m]
+            shared = len(keys & earlier.features.keys)
+            when = _aware(earlier.published) or now
+            around = _aware(article.published)
+            if shared and (around is None or abs(when - around) <= window):
+                candidate = StoryCandidate(
+                    article_id=-(m + 1), story_id=stories[m], features=earlier.features
+                )
+                # Not stored yet, so newer than any stored article: rank above equal counts.
+                mine.append((shared, _UNSTORED + m, candidate))
+        mine.sort(key=lambda c: (c[0], c[1]), reverse=True)
+        story = best_story(article.features, [c for *_, c in mine[:limit]])
+        if story is None:
+            stories.append(-(n + 1))
+            items.append(articles.BatchItem(article, source_id=source_id))
+        elif story < 0:
+            stories.append(story)
+            items.append(articles.BatchItem(article, source_id=source_id, joins=-story - 1))
+        else:
+            stories.append(story)
+            items.append(articles.BatchItem(article, source_id=source_id, story_id=story))
+    return items
 
 
 def expand_paths(items: Iterable[str]) -> list[str]:
@@ -134,7 +302,20 @@ async def ingest_items(
     fetch_full_text: bool = True,
     hints: SourceHints = SourceHints(),
 ) -> AsyncIterator[Outcome]:
-    """Read each file or URL and store its articles, yielding one outcome per article."""
+    """Read each file or URL and store its articles, yielding one outcome per article.
+
+    Articles are stored BATCH at a time, across files (a folder of .txt files is one
+    article per file), so outcomes come in bursts, in the order the items were read.
+    """
+    waiting: list[RawArticle | Outcome] = []
+
+    async def flush() -> list[Outcome]:
+        raws = [w for w in waiting if isinstance(w, RawArticle)]
+        stored = iter(await _store_in_batches(db, raws, hints=hints, source_id=None))
+        done = [w if isinstance(w, Outcome) else next(stored) for w in waiting]
+        waiting.clear()
+        return done
+
     for item in items:
         if _is_url(item):
             if fetcher is None:
@@ -142,20 +323,42 @@ async def ingest_items(
             try:
                 read = await read_url(fetcher, item, fetch_full_text=fetch_full_text)
             except SourceError as exc:
-                yield Outcome(item, Status.FAILED, error=str(exc))
+                waiting.append(Outcome(item, Status.FAILED, error=str(exc)))
                 continue
-            for error in read.errors:
-                yield Outcome(item, Status.FAILED, error=error)
-            for raw in read.articles:
-                yield await store(db, raw, hints=hints)
-            continue
-        results = _read_file(Path(item))
-        while batch := await asyncio.to_thread(_take, results, READ_BATCH):
-            for result in batch:
-                if isinstance(result, SourceError):
-                    yield Outcome(result.item, Status.FAILED, error=str(result))
-                else:
-                    yield await store(db, result, hints=hints)
+            waiting.extend(Outcome(item, Status.FAILED, error=error) for error in read.errors)
+            waiting.extend(read.articles)
+        else:
+            results = _read_file(Path(item))
+            while batch := await asyncio.to_thread(_take, results, READ_BATCH):
+                waiting.extend(
+                    Outcome(r.item, Status.FAILED, error=str(r))
+                    if isinstance(r, SourceError)
+                    else r
+                    for r in batch
+                )
+                if sum(isinstance(w, RawArticle) for w in waiting) >= BATCH:
+                    for outcome in await flush():
+                        yield outcome
+        if sum(isinstance(w, RawArticle) for w in waiting) >= BATCH:
+            for outcome in await flush():
+                yield outcome
+    for outcome in await flush():
+        yield outcome
+
+
+async def _store_in_batches(
+    db: async_sessionmaker[AsyncSession],
+    raws: Sequence[RawArticle],
+    *,
+    hints: SourceHints,
+    source_id: int | None,
+) -> list[Outcome]:
+    """Store raw articles BATCH at a time; one outcome per article, in order."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(raws), BATCH):
+        batch = raws[start : start + BATCH]
+        outcomes += await store_many(db, batch, hints=hints, source_id=source_id)
+    return outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +441,8 @@ async def _poll_source(
     hints = SourceHints(name=source.name, country=source.country, lang=source.lang)
     for error in read.errors:
         tally.add(Outcome(source.url, Status.FAILED, error=error))
-    for raw in read.articles:
-        tally.add(await store(db, raw, hints=hints, source_id=source.id))
+    for outcome in await _store_in_batches(db, read.articles, hints=hints, source_id=source.id):
+        tally.add(outcome)
     async with db() as session, session.begin():
         await sources.record_success(
             session,
@@ -251,6 +454,21 @@ async def _poll_source(
             interval=interval,
         )
     return SourceReport(source, tally, not_modified=read.not_modified)
+
+
+def _understand(raw: RawArticle, hints: SourceHints) -> tuple[str, Article] | Outcome:
+    """Return the item's name and its understanding, or the outcome of a failure."""
+    item = raw.url or raw.title[:80]
+    try:
+        return item, understand(raw, hints=hints)
+    except Exception as exc:  # one bad article must not stop the rest
+        logger.exception("understanding failed for %s", item)
+        return Outcome(item, Status.FAILED, error=f"{item}: cannot understand: {exc}")
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    """Return the time as an aware datetime (naive ones are UTC), or None."""
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 def _read_file(path: Path) -> Iterator[RawArticle | SourceError]:

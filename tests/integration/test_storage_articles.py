@@ -431,3 +431,166 @@ async def test_deleting_a_source_keeps_its_articles(
         ).scalar_one()
         assert source_id is None
         assert await articles.get(session, stored.id) is not None
+
+
+async def test_add_many_starts_joins_and_bumps_stories(
+    db: Database, make_article: ArticleFactory
+) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        stored = await articles.add(session, make_article(), source_id=None, story_id=None)
+    event = Event(key="ict-week-2025", name="ICT Week 2025", place="Dushanbe")
+    items = [
+        articles.BatchItem(make_article(countries=("tj",), events=(event,))),  # new story A
+        articles.BatchItem(make_article(), story_id=stored.story_id),  # stored story
+        articles.BatchItem(make_article(events=(ICT_WEEK,)), joins=0),  # joins A
+        articles.BatchItem(make_article(), story_id=stored.story_id),  # stored story again
+        articles.BatchItem(make_article(topics=("ai",)), joins=2),  # joins A through item 2
+        articles.BatchItem(make_article()),  # new story B
+    ]
+    async with db.sessionmaker() as session, session.begin():
+        result = await articles.add_many(session, items)
+    async with db.sessionmaker() as session:
+        sizes = {
+            s.id: s.article_count
+            for s in (await session.execute(select(models.Story))).scalars().all()
+        }
+        records = [await articles.get(session, r.id) for r in result]
+        after = await _counts(session)
+    a, b = result[0].story_id, result[5].story_id
+    assert [r.story_id for r in result] == [a, stored.story_id, a, stored.story_id, a, b]
+    assert len({a, b, stored.story_id}) == 3
+    assert sizes == {stored.story_id: 3, a: 3, b: 1}
+    assert [r.id for r in records if r is not None] == [r.id for r in result]
+    # One event row: the first mention wins, the later one fills its gaps.
+    assert records[0] is not None and records[2] is not None
+    assert (
+        records[0].events
+        == records[2].events
+        == (
+            Event(
+                key="ict-week-2025",
+                name="ICT Week 2025",
+                start=ICT_WEEK.start,
+                end=ICT_WEEK.end,
+                place="Dushanbe",
+                country="tj",
+            ),
+        )
+    )
+    assert after["events"] == 1 and after["article_events"] == 2
+    assert after["article_tags"] == 2
+
+
+async def test_add_many_is_all_or_nothing(db: Database, make_article: ArticleFactory) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        first = await articles.add(session, make_article(), source_id=None, story_id=None)
+    async with db.sessionmaker() as session:
+        before = await _counts(session)
+    clash = make_article(content_hash=(await _hash_of(db, first.id)))
+    async with db.sessionmaker() as session, session.begin():
+        with pytest.raises(IntegrityError):
+            await articles.add_many(
+                session,
+                [
+                    articles.BatchItem(make_article(countries=("kz",))),
+                    articles.BatchItem(clash, story_id=first.story_id),
+                ],
+            )
+        with pytest.raises(NotFound):
+            await articles.add_many(
+                session,
+                [
+                    articles.BatchItem(make_article()),
+                    articles.BatchItem(make_article(), story_id=999),
+                ],
+            )
+    async with db.sessionmaker() as session:
+        assert await _counts(session) == before
+        story = await session.get(models.Story, first.story_id)
+        assert story is not None and story.article_count == 1
+
+
+async def _hash_of(db: Database, article_id: int) -> str:
+    async with db.sessionmaker() as session:
+        return (
+            await session.execute(
+                select(models.Article.content_hash).where(models.Article.id == article_id)
+            )
+        ).scalar_one()
+
+
+async def test_find_duplicates_matches_find_duplicate(
+    db: Database, make_article: ArticleFactory
+) -> None:
+    from storage import sources
+
+    async with db.sessionmaker() as session, session.begin():
+        feed = await sources.add(session, kind="rss", url="https://kun.uz/rss")
+        by_url = await articles.add(
+            session, make_article(canonical_url="https://kun.uz/1"), source_id=None, story_id=None
+        )
+        by_guid = await articles.add(
+            session, make_article(guid="g-1"), source_id=feed.id, story_id=None
+        )
+        by_hash = await articles.add(
+            session, make_article(content_hash="h-1"), source_id=None, story_id=None
+        )
+    batch = [
+        make_article(canonical_url="https://kun.uz/1"),
+        make_article(guid="g-1"),
+        make_article(content_hash="h-1", canonical_url="https://kun.uz/1"),
+        make_article(),
+    ]
+    async with db.sessionmaker() as session:
+        from_feed = await articles.find_duplicates(session, batch, source_id=feed.id)
+        elsewhere = await articles.find_duplicates(session, batch, source_id=feed.id + 1)
+        anywhere = await articles.find_duplicates(session, batch, source_id=None)
+        one_by_one = [
+            await articles.find_duplicate(
+                session,
+                canonical_url=a.canonical_url,
+                guid=a.guid,
+                source_id=feed.id,
+                content_hash=a.content_hash,
+            )
+            for a in batch
+        ]
+    assert from_feed == {0: by_url.id, 1: by_guid.id, 2: by_url.id}
+    assert from_feed == {i: d for i, d in enumerate(one_by_one) if d is not None}
+    assert elsewhere == {0: by_url.id, 2: by_url.id}
+    assert anywhere == from_feed
+    assert by_hash.id > by_url.id  # the smallest id wins when an article matches two
+
+
+async def test_story_candidates_many_match_story_candidates(
+    db: Database, make_article: ArticleFactory
+) -> None:
+    day = datetime(2026, 1, 15, tzinfo=UTC)
+    words = ["tokayev", "ai", "astana", "hub", "x", "y", "z"]
+    async with db.sessionmaker() as session, session.begin():
+        for i in range(30):
+            await articles.add(
+                session,
+                make_article(
+                    published=None if i % 7 == 0 else day + timedelta(days=(i % 5) * 6 - 12),
+                    features=_features(*words[i % 3 : i % 3 + 2 + i % 4]),
+                ),
+                source_id=None,
+                story_id=None,
+            )
+    wanted = [
+        (["tokayev", "ai", "astana"], day),
+        (["hub", "x"], day - timedelta(days=20)),
+        (["ai", "astana", "hub", "y"], None),
+        ([], day),
+        (["nothing-like-it"], None),
+    ]
+    async with db.sessionmaker() as session:
+        many = await articles.story_candidates_many(session, wanted, limit=7)
+        one_by_one = [
+            await articles.story_candidates(session, keys, around=around, limit=7)
+            for keys, around in wanted
+        ]
+    assert [[r.candidate for r in ranked] for ranked in many] == one_by_one
+    assert any(len(c) == 7 for c in one_by_one)
+    assert all(r.shared >= 1 for ranked in many for r in ranked)
