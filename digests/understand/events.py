@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
@@ -26,8 +26,14 @@ _LATIN_WORD = (
 )
 _JOINERS = r"of|and|for|the|&|on|in|de"
 _SEP = r"(?:\s[\-–—]\s|[ \-–—])"
+# The first word as _LATIN_WORD matches it where a run starts (greedily: nothing after it may
+# fail), written to open with one character class, so that ``re`` skips to capitals and digits
+# instead of trying three branches at every character.
+_FIRST_LATIN_WORD = (
+    rf"[{_CAPS}0-9](?:(?<=[{_CAPS}])(?:[\w&+'ʻʼ’‘]|[.\-](?=\w))*|(?<=[0-9])[{_CAPS}0-9]+(?:-\w+)*)"
+)
 _LATIN_RUN = re.compile(
-    rf"{_LATIN_WORD}(?:{_SEP}(?:{_LATIN_WORD}|{_JOINERS})(?=[\s\-–—.,;:!?»\"”)(]|$))*"
+    rf"{_FIRST_LATIN_WORD}(?:{_SEP}(?:{_LATIN_WORD}|{_JOINERS})(?=[\s\-–—.,;:!?»\"”)(]|$))*"
 )
 _PAREN = re.compile(r"\s*\(([^()\n]{2,40})\)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -67,6 +73,10 @@ class _Vocabulary:
     russian: re.Pattern[str]
     days: re.Pattern[str]
     tajik: re.Pattern[str]
+    # the words each pattern above needs, in lower case: a pattern runs only on their lines
+    russian_words: re.Pattern[str]
+    days_words: re.Pattern[str]
+    tajik_words: re.Pattern[str]
     labels: re.Pattern[str]
 
 
@@ -116,6 +126,9 @@ def _vocabulary() -> _Vocabulary:
             rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
         ),
         labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
+        russian_words=re.compile(_alternation([w.lower() for w in data["russian_heads"]])),
+        days_words=re.compile(_alternation([w.lower() for w in data["russian_days"]])),
+        tajik_words=re.compile(_alternation([w.lower() for w in data["tajik_heads"]])),
     )
 
 
@@ -187,6 +200,37 @@ def _add(found: list[_Mention], name: str, start: int, end: int, vocab: _Vocabul
         found.append(_Mention(name, start, end))
 
 
+# How far before its head word a Russian name may open (an adjective and three more words).
+_RUSSIAN_REACH = 160
+
+
+def _lines(text: str, low: str, words: re.Pattern[str], reach: int = 0) -> list[tuple[int, int]]:
+    """Return the stretches of whole lines that hold one of the words (from ``reach`` before it).
+
+    A name and its event word sit on one line: the dear patterns run on those lines only, not
+    over the whole article, and find there what a scan of the whole article finds.
+    """
+    spans: list[tuple[int, int]] = []
+    for match in words.finditer(low):
+        if spans and match.start() < spans[-1][1]:
+            continue  # on a line taken already
+        lo = text.rfind("\n", 0, max(0, match.start() - reach)) + 1
+        hi = text.find("\n", match.end())
+        hi = len(text) if hi == -1 else hi
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def _each(
+    pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    for lo, hi in spans:
+        yield from pattern.finditer(text, lo, hi)
+
+
 def _mentions(text: str, low: str) -> list[_Mention]:
     vocab = _vocabulary()
     found: list[_Mention] = []
@@ -202,8 +246,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             lo, hi = _sentence_bounds(text, match.start())
             if vocab.context.search(low, lo, hi):
                 _add(found, run, match.start(), match.end(), vocab)
-    before = vocab.before.finditer(text) if vocab.before_words.search(low) else ()
-    for match in before:
+    for match in _each(vocab.before, text, _lines(text, low, vocab.before_words)):
         name = match.group(1)
         if name is None:
             name = match.group("run")
@@ -211,8 +254,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
                 continue
         _add(found, name, match.start(), match.end(), vocab)
-    after = vocab.after.finditer(text) if vocab.after_words.search(low) else ()
-    for match in after:
+    for match in _each(vocab.after, text, _lines(text, low, vocab.after_words)):
         run = match.group("run")
         if run is not None and len(run) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum": a short acronym before a common noun is no name
@@ -224,7 +266,8 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             lo, hi = _sentence_bounds(text, match.start())
             if vocab.context.search(low, lo, hi):
                 _add(found, name, match.start(), match.end(), vocab)
-    for match in vocab.russian.finditer(text):
+    russian = _lines(text, low, vocab.russian_words, _RUSSIAN_REACH)
+    for match in _each(vocab.russian, text, russian):
         first = match.group(1).split()[0]
         if first.casefold().startswith(vocab.russian_generic):
             continue  # "Международной выставки" says what kind, not which
@@ -234,10 +277,10 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             True for _ in countries.gazetteer().find(tokens(first))
         ):
             found.append(_Mention(match.group(1), match.start(), match.end()))
-    for match in vocab.days.finditer(text):
+    for match in _each(vocab.days, text, _lines(text, low, vocab.days_words)):
         if not _sentence_start(text, match.start()):
             found.append(_Mention(match.group(), match.start(), match.end()))
-    for match in vocab.tajik.finditer(text):
+    for match in _each(vocab.tajik, text, _lines(text, low, vocab.tajik_words)):
         name = match.group()
         if any(w[:1].isupper() for w in name.split()[1:]):
             found.append(_Mention(name, match.start(), match.end()))
