@@ -106,8 +106,10 @@ async def cmd_country(
     else:
         reply = render.country(answer, args.lang)
         _text(out, reply)
-        if answer.code is None and answer.suggestions:
-            out.write(", ".join(render.country_name(c, args.lang) for c in answer.suggestions))
+        if answer.code is None:
+            # The suggestions, or with none close enough the countries the bot serves first.
+            offered = answer.suggestions or render.FOCUS_COUNTRIES
+            out.write(", ".join(render.country_name(c, args.lang) for c in offered))
             out.write("\n")
     return 0 if answer.code else 1
 

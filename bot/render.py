@@ -139,7 +139,7 @@ def split(blocks: Sequence[str], *, limit: int = MAX_MESSAGE) -> tuple[str, ...]
         length = visible_length(block)
         if length > limit:  # one block alone is too long: only plain text can be cut
             logger.warning("a block of %d characters was shortened", length)
-            block = esc(shorten(html.unescape(re.sub(r"<[^>]*>", "", block)), limit - 10))
+            block = esc(_fit(html.unescape(re.sub(r"<[^>]*>", "", block)), limit))
             length = visible_length(block)
         extra = length + (2 if current else 0)
         if current and size + extra > limit:
@@ -151,6 +151,17 @@ def split(blocks: Sequence[str], *, limit: int = MAX_MESSAGE) -> tuple[str, ...]
     if current:
         messages.append("\n\n".join(current))
     return tuple(messages)
+
+
+def _fit(plain: str, limit: int) -> str:
+    """Shorten plain text to at most ``limit`` UTF-16 code units, as Telegram counts."""
+    room = limit
+    cut = shorten(plain, room)
+    # Characters outside the BMP (emoji, flags) count twice: cut again until it fits.
+    while (size := len(cut.encode("utf-16-le")) // 2) > limit and room > 1:
+        room -= max(1, (size - limit + 1) // 2)
+        cut = shorten(plain, room)
+    return cut
 
 
 def _page_texts(header: str, page: StoryPage, lang: str) -> tuple[str, ...]:
@@ -222,7 +233,9 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
     """Render /country: stories, the closest match, "did you mean" buttons, or not found."""
     if answer.code is None:
         if not answer.suggestions:
-            return Reply((esc(t(lang, "country.not_found", query=answer.query)),))
+            # Nothing close: say so, and offer the countries the bot serves first.
+            text = t(lang, "country.not_found", query=_query(answer.query))
+            return Reply((text,), country_picker(lang).keyboard)
         buttons = [
             [InlineKeyboardButton(f"{flag(c)} {country_name(c, lang)}", callback_data=f"c:{c}:0")]
             for c in answer.suggestions

@@ -73,8 +73,7 @@ async def server() -> AsyncIterator[BotAPIServer]:
 @pytest_asyncio.fixture
 async def seeded(sqlite_db: Database) -> Database:
     """A real SQLite database holding the seed articles and synthetic ones."""
-    async with sqlite_db.sessionmaker() as session, session.begin():
-        await seed(session)
+    await seed(sqlite_db.sessionmaker)
     return sqlite_db
 
 

@@ -151,14 +151,28 @@ async def test_near_miss_answers_with_the_closest_country(bot: BotAPIServer) -> 
     assert "Latest about Uzbekistan" in reply.text
 
 
-async def test_ambiguous_name_offers_did_you_mean_buttons(bot: BotAPIServer) -> None:
+async def test_near_miss_without_a_clear_answer_offers_did_you_mean_buttons(
+    bot: BotAPIServer,
+) -> None:
     chat = private(bot, "ru")
-    [reply] = await chat.send("/country stan")
+    [reply] = await chat.send("/country Turkmen")
     assert reply.text == "Вы имели в виду…?"
     choices = buttons(reply)
-    assert len(choices) >= 2 and all(d.startswith("c:") for _, d in choices)
+    assert choices[0] == ("🇹🇲 Туркменистан", "c:tm:0")
+    assert all(d.startswith("c:") for _, d in choices)
     await chat.press(reply, choices[0][1])
     assert "Свежее о стране" in reply.text or "пока ничего нет" in reply.text
+
+
+@pytest.mark.parametrize("name", ["Narnia", "stan", "Wakanda"])
+async def test_no_country_matches_offers_the_regions_five(bot: BotAPIServer, name: str) -> None:
+    chat = private(bot, "en")
+    [reply] = await chat.send(f"/country {name}")
+    assert reply.text.startswith(f"I don't know a country called “{name}”.")
+    assert "Did you mean" not in reply.text
+    assert [d for _, d in buttons(reply)] == ["c:kz:0", "c:uz:0", "c:kg:0", "c:tj:0", "c:tm:0"]
+    await chat.press(reply, "c:kz:0")
+    assert "Latest about Kazakhstan" in reply.text
 
 
 async def test_country_without_argument_offers_five_countries(bot: BotAPIServer) -> None:
@@ -179,6 +193,24 @@ async def test_story_shown_in_readers_language(bot: BotAPIServer, lang: str, tit
     other = {"ru": "Uzbekistan launches AI strategy", "en": "Узбекистан запустил стратегию ИИ"}
     assert other[lang] not in reply.text
     assert "UzDaily · Gazeta.uz" in reply.text or "Gazeta.uz · UzDaily" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "langs"),
+    [
+        ("ru", "В газете Turkistan опубликовано обширное интервью", "RU UZ"),
+        ("uz", "Президент: Қозоғистон рақамли давлатга айланиши керак", "UZ RU"),
+    ],
+)
+async def test_seeds_001_and_004_are_understood_as_one_story(
+    bot: BotAPIServer, lang: str, title: str, langs: str
+) -> None:
+    # Nothing in the test data joins them: the understanding finds they tell one story.
+    [reply] = await private(bot, lang).send("/search Turkistan")
+    assert reply.text.count("<a href=") == 1
+    assert title in reply.text
+    assert f" · {langs} · " in reply.text
+    assert "BAQ.KZ" in reply.text and "Kazinform" in reply.text
 
 
 async def test_text_from_the_web_is_escaped(bot: BotAPIServer) -> None:
