@@ -15,7 +15,8 @@ WORD = re.compile(r"\w+(?:[" + APOSTROPHES + r"]\w+)*")
 _LEADING_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\b[ \t]*")
 # Sentence ends: a stop, then space, then something that can open a sentence.
 _SENT_END = re.compile(r"([.!?…]+[\"»”’)]*)\s+(?=[\"«“„(\[—–-]?\s*[\w\"«“])")
-_ABBR_TAIL = re.compile(r"(\w+(?:\.\w+)*)\.$")
+_ABBR_TAIL = re.compile(r"(?<!\w)(\w+(?:\.\w+)*)\.$")
+_TAIL_REACH = 64  # the last word of a sentence is looked for this far from its end
 
 
 def fold(text: str) -> str:
@@ -43,6 +44,16 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(a.lower() for a in load("text")["abbreviations"])
 
 
+def _abbreviation_tail(head: str) -> re.Match[str] | None:
+    """Return the word (U.S, т.е, К) before the final stop of head, if it ends with one."""
+    # the tail only: a search from the paragraph's start would try every position of it
+    lo = max(0, len(head) - _TAIL_REACH)
+    tail = _ABBR_TAIL.search(head, lo)
+    if tail is not None and lo and head[tail.start() - 1] == ".":
+        tail = _ABBR_TAIL.search(head)  # a chain of dotted words reaching further back
+    return tail
+
+
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences, keeping abbreviations and initials inside them."""
     abbrs = _abbreviations()
@@ -51,7 +62,7 @@ def sentences(paragraph: str) -> list[str]:
     for match in _SENT_END.finditer(paragraph):
         end = match.end(1)
         head = paragraph[start:end]
-        tail = _ABBR_TAIL.search(head.rstrip('"»”’)'))
+        tail = _abbreviation_tail(head.rstrip('"»”’)'))
         if tail:
             word = tail.group(1)
             # "К. Токаев", "т.е.", "млн." and "U.S." do not end a sentence

@@ -163,3 +163,34 @@ def test_central_subscribe_sentence_never_reaches_the_summary() -> None:
     summary = summarize(paragraphs, "Astana Hub открыл центр цифровых технологий")
     assert summary
     assert "Подпишитесь" not in summary
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        pytest.param(
+            "Делегация Министерства цифровых технологий Узбекистана провела переговоры в "
+            "U.S. Компании обсудили поставки серверов.",
+            [
+                "Делегация Министерства цифровых технологий Узбекистана провела переговоры в "
+                "U.S. Компании обсудили поставки серверов."
+            ],
+            id="abbreviation-after-a-long-head",
+        ),
+        pytest.param(
+            "Подробности опубликованы на портале "
+            "www.digital-government-services-of-the-kyrgyz-republic.gov.kg. Заявки принимают "
+            "до марта.",
+            [
+                "Подробности опубликованы на портале "
+                "www.digital-government-services-of-the-kyrgyz-republic.gov.kg.",
+                "Заявки принимают до марта.",
+            ],
+            id="long-dotted-address-ends-a-sentence",
+        ),
+    ],
+)
+def test_sentence_ends_judged_by_the_last_word_however_long_the_sentence(
+    paragraph: str, expected: list[str]
+) -> None:
+    assert sentences(paragraph) == expected
