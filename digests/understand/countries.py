@@ -229,7 +229,8 @@ def salience(
 
 
 # Sentence ends, for counting in how many sentences a country is named.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)]*\s+|\n")
+# (a stop and its closing marks then space, or a line end; written to open with one class)
+_SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=\n)|[.!?…]*[\"»”’)]*\s+)")
 # An agency dateline opening the lead: "ASTANA. KAZINFORM –", "Tashkent (UzDaily.com) --"
 _DATELINE = re.compile(
     r"(?:[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*(?:,? [A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*){0,3}[.,]?\s*"

@@ -34,15 +34,16 @@ _WORD_HASHES: dict[str, int] = {}
 _MAX_WORD_HASHES = 200_000
 
 _CAPS = "A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢҺҶӢӮÄÇŇÖŞÜÝŽ"
-_NAME = re.compile(rf"(?<![\w'’ʻ])[{_CAPS}][\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'’ʻ]*)*")
-# a digit first, so that the scan jumps from digit to digit
+# Each pattern opens with a character class and looks behind only after it, so that the scan
+# jumps from capital to capital or digit to digit instead of trying a lookbehind everywhere.
+_NAME = re.compile(rf"[{_CAPS}](?<![\w'’ʻ].)[\w'’ʻ]*(?:[.-][{_CAPS}\w][\w'’ʻ]*)*")
 _NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0]\d{3})+|\d*)(?:[.,](\d+))?")
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 _POSSESSIVE = re.compile(r"['’]s$")  # Tokayev's
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_YEAR = re.compile(r"(?:19|20)(?<!\d\d\d)\d\d(?!\d)")
 _AMOUNT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*"
+    r"(\d(?<![\d.,]\d)\d{0,2}(?:[.,]\d{1,3})?)\s*"
     r"(million|mln|млн|миллион|миллиард|млрд|billion|bln|mlrd|milliard|миллиард)\w*\.?"
     r"(?:\s+(\d{1,3})\s*(?:миң|мың|ming|минг|тысяч|тыс|thousand|ҳазор|müň)\w*)?",
     re.IGNORECASE,
