@@ -74,6 +74,38 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(forms)
 
 
+@cache
+def _namesakes() -> dict[tuple[str, ...], tuple[Form, ...]]:
+    """Return the forms that name a city in more than one country (Gulistan), by their words."""
+    by_words: dict[tuple[str, ...], dict[str, Form]] = defaultdict(dict)
+    for code, entry in _countries().items():
+        for head, others in entry.get("cities", {}).items():
+            for surface in (head, *others):
+                form = make_form(surface, code, "city", head, proper=True)
+                by_words[form.words].setdefault(code, form)
+    return {words: tuple(f.values()) for words, f in by_words.items() if len(f) > 1}
+
+
+def places(toks: list[Token]) -> list[Hit]:
+    """Return every country mention in the words; a city two countries have goes to the one
+    the rest of the text names more (Гулистони вилояти Суғд … Тоҷикистон: Tajikistan's)."""
+    hits = list(gazetteer().find(toks))
+    namesakes = _namesakes()
+    if not namesakes or not any(h.form.words in namesakes for h in hits):
+        return hits
+    support: dict[str, float] = defaultdict(float)
+    for hit in hits:
+        if hit.form.words not in namesakes:
+            support[hit.form.value] += KIND_WEIGHT[hit.form.kind]
+    # max() keeps the first of equals: with no other clue, the country the data lists first
+    return [
+        Hit(h.start, h.end, max(namesakes[h.form.words], key=lambda f: support[f.value]))
+        if h.form.words in namesakes
+        else h
+        for h in hits
+    ]
+
+
 def flag(code: str) -> str:
     """Return the flag emoji of a country code (kz → 🇰🇿)."""
     code = code.strip().upper()
@@ -182,7 +214,7 @@ _LIST_WEIGHT = 0.3
 
 def find(text: str) -> list[Hit]:
     """Return every country mention in the text."""
-    return list(gazetteer().find(tokens(text)))
+    return places(tokens(text))
 
 
 def _list_members(hits: list[Hit], toks: list[Token]) -> set[int]:
@@ -320,7 +352,7 @@ def about(title: str, paragraphs: list[str], hint: str | None = None) -> tuple[s
     """Return the countries the article is about, most salient first."""
     text, blocks = blocks_of(title, paragraphs)
     toks = tokens(text)
-    return about_text(text, toks, list(gazetteer().find(toks)), blocks, hint)
+    return about_text(text, toks, places(toks), blocks, hint)
 
 
 def choose(ranked: list[tuple[str, float]], hint: str | None = None) -> tuple[str, ...]:

@@ -330,6 +330,8 @@ def extract(
     date_mentions = list(mentions) if mentions is not None else dates.find(text)
     labelled = [dm for dm in date_mentions if _labelled(text, dm, vocab)]
     doc_year = _document_year(found, date_mentions)
+    filed = _dateline_ends(text, places)
+    dated = [dm for dm in date_mentions if not _filed(dm, filed)]
     # group mentions by name without year; a name with a year gives the group its name
     groups: dict[str, list[_Mention]] = {}
     for mention in found:
@@ -341,9 +343,12 @@ def extract(
         with_year = [m for m in members if split_year(m.name)[1]]
         display = (with_year or members)[0].name
         name_year = split_year(display)[1] or next((m.year for m in members if m.year), None)
-        start, end = _dates_near(
-            text, members, date_mentions, labelled, name_year, published, doc_year
-        )
+        # the date of a dateline is the day of filing: the event's only when nothing else is
+        start, end = _dates_near(text, members, dated, labelled, name_year, published, doc_year)
+        if start is None and len(dated) < len(date_mentions):
+            start, end = _dates_near(
+                text, members, date_mentions, labelled, name_year, published, doc_year
+            )
         place, country = _place_near(text, members, places)
         year = (
             name_year or (start.year if start else None) or (published.year if published else None)
@@ -445,10 +450,52 @@ def _dates_near(
     return start, end
 
 
+# What follows the city of an agency dateline: ", 12 марта —", ", 22.09.2025.", " (UzDaily.com) --",
+# ", Uzbekistan (UzDaily.com) --", ". KAZINFORM –".
+_DATELINE_TAIL = re.compile(
+    r"(?:,?[ \t]*[A-ZА-ЯЁ][\w'ʻ.-]*){0,2}[ \t]*"
+    r"(?:[,.][ \t]*\d{1,2}(?:[./]\d{1,2}[./]\d{2,4}|[ \t]+[^\W\d_]+\.?(?:[ \t]+\d{4})?)[ \t]*)?"
+    r"(?:\([^()\n]{1,40}\)[ \t]*)?(?:--|–|—|-)[ \t]"
+)
+_CAPITALS_TAIL = re.compile(r"[ \t]*[,.(]")
+_DATELINE_DATE = re.compile(
+    r"[ \t]*[,.]?[ \t]*(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}[ \t]+[^\W\d_]+\.?(?:[ \t]+\d{4})?)"
+)
+
+
+def _dateline_ends(text: str, places: Sequence[Hit]) -> list[tuple[int, int]]:
+    """Return where each dateline city ends and where the filing date right after it ends."""
+    out = []
+    for hit in places:
+        if hit.form.kind == "city" and _in_dateline(text, hit):
+            date = _DATELINE_DATE.match(text, hit.end)
+            out.append((hit.end, date.end() if date else hit.end))
+    return out
+
+
+def _filed(dm: dates.DateMention, filed: list[tuple[int, int]]) -> bool:
+    """Tell whether a date mention is the filing date of a dateline (ДУШАНБЕ, 22.09.2025.)."""
+    return any(lo <= dm.start < hi for lo, hi in filed)
+
+
+def _in_dateline(text: str, hit: Hit) -> bool:
+    """Tell whether a city opens its line as an agency dateline (ДУШАНБЕ, 12 марта — …).
+
+    A dateline says where the reporter files from, not where the event is.
+    """
+    line_start = text.rfind("\n", 0, hit.start) + 1
+    if text[line_start : hit.start].strip(' \t«"“'):
+        return False
+    city = text[hit.start : hit.end]
+    if city.isupper() and len(city) > 2 and _CAPITALS_TAIL.match(text, hit.end):
+        return True  # BISHKEK (TCA), ДУШАНБЕ, 22.09.2025.
+    return bool(_DATELINE_TAIL.match(text, hit.end))
+
+
 def _place_near(
     text: str, members: list[_Mention], places: Sequence[Hit]
 ) -> tuple[str | None, str | None]:
-    cities = [h for h in places if h.form.kind == "city"]
+    cities = [h for h in places if h.form.kind == "city" and not _in_dateline(text, h)]
     if not cities:
         return None, None
     best: tuple[tuple[int, int], Hit] | None = None

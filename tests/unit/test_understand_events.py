@@ -303,3 +303,66 @@ def test_dates_found_from_tokens_are_those_found_by_scanning(text: str) -> None:
 
     assert dates.find(text, tokens(text)) == dates.find(text)
     assert dates.find(text)
+
+
+def _event(title: str, text: str) -> Event:
+    raw = RawArticle(url=None, title=title, text=text, published=datetime(2025, 3, 12, tzinfo=UTC))
+    (event,) = understand(raw).events
+    return event
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "place", "country"),
+    [
+        pytest.param(
+            "В Гулистане пройдёт Sirdaryo IT Week 2025",
+            "Форум Sirdaryo IT Week 2025 пройдёт 20–21 марта в Гулистане, центре Сырдарьинской "
+            "области Узбекистана. Организаторы — IT Park Uzbekistan и хокимият области.",
+            "Gulistan",
+            "uz",
+            id="uzbekistan-syrdarya",
+        ),
+        pytest.param(
+            "Дар Гулистон форуми Digital Sughd 2025 баргузор мешавад",
+            "23 март дар шаҳри Гулистони вилояти Суғд форуми «Digital Sughd 2025» баргузор "
+            "мегардад. Дар форум намояндагони Ҷумҳурии Тоҷикистон ва Тоҷикистон ширкат мекунанд.",
+            "Gulistan",
+            "tj",
+            id="tajikistan-sughd",
+        ),
+    ],
+)
+def test_gulistan_belongs_to_the_country_the_text_names(
+    title: str, text: str, place: str, country: str
+) -> None:
+    event = _event(title, text)
+    assert (event.place, event.country) == (place, country)
+
+
+def test_dateline_city_is_not_the_event_place() -> None:
+    event = _event(
+        "Форум Digital Tajikistan пройдёт в марте",
+        "ДУШАНБЕ, 12 марта — Форум «Digital Tajikistan» пройдёт 20–21 марта в Худжанде, "
+        "сообщили в Агентстве инноваций и цифровых технологий.",
+    )
+    assert event.place == "Khujand"
+    assert (event.start, event.end) == (date(2025, 3, 20), date(2025, 3, 21))
+
+
+def test_dateline_alone_gives_no_place_and_its_date_only_as_a_last_resort() -> None:
+    event = _event(
+        "Открылся форум Digital Tajikistan",
+        "ДУШАНБЕ, 12 марта — Форум «Digital Tajikistan» открылся сегодня, в нём участвуют "
+        "более 500 специалистов.",
+    )
+    assert event.place is None
+    assert event.start == date(2025, 3, 12)  # the filing day, for want of any other
+
+
+def test_dateline_city_counts_when_the_event_sentence_names_it() -> None:
+    event = _event(
+        "Открылся форум Digital Tajikistan",
+        "Dushanbe, Tajikistan (Asia-Plus) -- The Digital Tajikistan forum opened in Dushanbe on "
+        "12 March with more than 500 specialists.",
+    )
+    assert event.place == "Dushanbe"
