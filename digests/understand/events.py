@@ -68,15 +68,13 @@ class _Vocabulary:
     before: re.Pattern[str]
     after: re.Pattern[str]
     context: re.Pattern[str]
-    after_words: re.Pattern[str]
-    before_words: re.Pattern[str]
     russian: re.Pattern[str]
     days: re.Pattern[str]
     tajik: re.Pattern[str]
-    # the words each pattern above needs, in lower case: a pattern runs only on their lines
-    russian_words: re.Pattern[str]
-    days_words: re.Pattern[str]
-    tajik_words: re.Pattern[str]
+    # the words the before, after, russian, days and tajik patterns need, in lower case, and
+    # one scan for all of them: a pattern runs only on the lines that hold its words
+    keyword_lists: tuple[tuple[str, ...], ...]
+    keywords: re.Pattern[str]
     labels: re.Pattern[str]
 
 
@@ -91,6 +89,10 @@ def _vocabulary() -> _Vocabulary:
     before, after = _alternation(data["before"]), _alternation(data["after"])
     heads = _alternation(data["russian_heads"])
     latin_run = rf"{_LATIN_WORD}(?:{_SEP}{_LATIN_WORD})*"
+    keyword_lists = tuple(
+        tuple(sorted({w.lower() for w in data[field]}))
+        for field in ("before", "after", "russian_heads", "russian_days", "tajik_heads")
+    )
     return _Vocabulary(
         nouns=nouns,
         # "ICTWEEK", "ICTEXPO": a name glued to its event word
@@ -108,8 +110,6 @@ def _vocabulary() -> _Vocabulary:
             rf"(?:{_QUOTED}|(?P<run>{latin_run}))[ \t]+(?:[^\W\d_]+[ \t]+)?(?i:{after})\w*"
         ),
         context=re.compile(_alternation([w.lower() for w in data["context"]])),
-        after_words=re.compile(_alternation([w.lower() for w in data["after"]])),
-        before_words=re.compile(_alternation([w.lower() for w in data["before"]])),
         # "Ташкентский международный инвестиционный форум 2025", "… форум по информатике"
         russian=re.compile(
             rf"\b([А-ЯЁ][а-яё]+(?:ий|ый|ой|ая|ое|ые|ого|ую|ом|ем|ей|ых|их)\s+"
@@ -126,9 +126,8 @@ def _vocabulary() -> _Vocabulary:
             rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
         ),
         labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
-        russian_words=re.compile(_alternation([w.lower() for w in data["russian_heads"]])),
-        days_words=re.compile(_alternation([w.lower() for w in data["russian_days"]])),
-        tajik_words=re.compile(_alternation([w.lower() for w in data["tajik_heads"]])),
+        keyword_lists=keyword_lists,
+        keywords=re.compile(_alternation([w for words in keyword_lists for w in words])),
     )
 
 
@@ -155,6 +154,12 @@ def split_year(name: str) -> tuple[str, int | None]:
     if not match:
         return name.strip(), None
     return name[: match.start()].strip(" -–—"), int(match.group(1))
+
+
+@lru_cache(maxsize=16384)
+def _cleaned(name: str) -> str:
+    """Return _clean(name) with the vocabulary: the same runs are cleaned again and again."""
+    return _clean(name, _vocabulary())
 
 
 def _clean(name: str, vocab: _Vocabulary) -> str:
@@ -195,7 +200,7 @@ def _with_alias(text: str, mention: _Mention) -> _Mention:
 
 
 def _add(found: list[_Mention], name: str, start: int, end: int, vocab: _Vocabulary) -> None:
-    name = _clean(name, vocab)
+    name = _cleaned(name)
     if name and _distinctive(name, vocab):
         found.append(_Mention(name, start, end))
 
@@ -204,18 +209,37 @@ def _add(found: list[_Mention], name: str, start: int, end: int, vocab: _Vocabul
 _RUSSIAN_REACH = 160
 
 
-def _lines(text: str, low: str, words: re.Pattern[str], reach: int = 0) -> list[tuple[int, int]]:
+# which keyword lists (before, after, russian, days, tajik) a word found by the scan opens
+_OPENS: dict[str, tuple[bool, ...]] = {}
+
+
+def _keywords(low: str, vocab: _Vocabulary) -> list[list[tuple[int, int]]]:
+    """Return where the words of each keyword list occur, found in one scan of the text."""
+    found: list[list[tuple[int, int]]] = [[] for _ in vocab.keyword_lists]
+    for match in vocab.keywords.finditer(low):
+        word = match.group()
+        opens = _OPENS.get(word)
+        if opens is None:  # the longest keyword here: every list's own keyword is a prefix of it
+            opens = tuple(any(map(word.startswith, ws)) for ws in vocab.keyword_lists)
+            _OPENS[word] = opens
+        for spans, yes in zip(found, opens, strict=True):
+            if yes:
+                spans.append(match.span())
+    return found
+
+
+def _lines(text: str, words: list[tuple[int, int]], reach: int = 0) -> list[tuple[int, int]]:
     """Return the stretches of whole lines that hold one of the words (from ``reach`` before it).
 
     A name and its event word sit on one line: the dear patterns run on those lines only, not
     over the whole article, and find there what a scan of the whole article finds.
     """
     spans: list[tuple[int, int]] = []
-    for match in words.finditer(low):
-        if spans and match.start() < spans[-1][1]:
+    for start, end in words:
+        if spans and start < spans[-1][1]:
             continue  # on a line taken already
-        lo = text.rfind("\n", 0, max(0, match.start() - reach)) + 1
-        hi = text.find("\n", match.end())
+        lo = text.rfind("\n", 0, max(0, start - reach)) + 1
+        hi = text.find("\n", end)
         hi = len(text) if hi == -1 else hi
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], hi)
@@ -246,7 +270,8 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             lo, hi = _sentence_bounds(text, match.start())
             if vocab.context.search(low, lo, hi):
                 _add(found, run, match.start(), match.end(), vocab)
-    for match in _each(vocab.before, text, _lines(text, low, vocab.before_words)):
+    before, after, russian, days, tajik = _keywords(low, vocab)
+    for match in _each(vocab.before, text, _lines(text, before)):
         name = match.group(1)
         if name is None:
             name = match.group("run")
@@ -254,7 +279,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
                 continue
         _add(found, name, match.start(), match.end(), vocab)
-    for match in _each(vocab.after, text, _lines(text, low, vocab.after_words)):
+    for match in _each(vocab.after, text, _lines(text, after)):
         run = match.group("run")
         if run is not None and len(run) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum": a short acronym before a common noun is no name
@@ -266,8 +291,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             lo, hi = _sentence_bounds(text, match.start())
             if vocab.context.search(low, lo, hi):
                 _add(found, name, match.start(), match.end(), vocab)
-    russian = _lines(text, low, vocab.russian_words, _RUSSIAN_REACH)
-    for match in _each(vocab.russian, text, russian):
+    for match in _each(vocab.russian, text, _lines(text, russian, _RUSSIAN_REACH)):
         first = match.group(1).split()[0]
         if first.casefold().startswith(vocab.russian_generic):
             continue  # "Международной выставки" says what kind, not which
@@ -277,10 +301,10 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             True for _ in countries.gazetteer().find(tokens(first))
         ):
             found.append(_Mention(match.group(1), match.start(), match.end()))
-    for match in _each(vocab.days, text, _lines(text, low, vocab.days_words)):
+    for match in _each(vocab.days, text, _lines(text, days)):
         if not _sentence_start(text, match.start()):
             found.append(_Mention(match.group(), match.start(), match.end()))
-    for match in _each(vocab.tajik, text, _lines(text, low, vocab.tajik_words)):
+    for match in _each(vocab.tajik, text, _lines(text, tajik)):
         name = match.group()
         if any(w[:1].isupper() for w in name.split()[1:]):
             found.append(_Mention(name, match.start(), match.end()))
@@ -288,7 +312,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
     known = {key(split_year(m.name)[0]) for m in found}
     if known:
         for match in runs:
-            name = _clean(match.group(), vocab)
+            name = _cleaned(match.group())
             if name and key(split_year(name)[0]) in known:
                 found.append(_Mention(name, match.start(), match.end()))
     # a mention inside a longer one is part of it ("IT Day" in "EXPO IT Day")
