@@ -91,7 +91,10 @@ def _boilerplate() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = load("boilerplate")
     full = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["full"]) + r")\W*", re.I)
     start = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["start"]) + ")", re.I)
-    sentence = re.compile("(?:" + "|".join(f"(?:{p})" for p in data["sentence"]) + ")", re.I)
+    inner = "(?:" + "|".join(f"(?:{p})" for p in data["sentence"]) + ")"
+    # written in lower case, the sentence patterns are matched against case-folded text without
+    # re.I, which is four times faster (they are searched for, at every position)
+    sentence = re.compile(inner) if inner == inner.lower() else re.compile(inner, re.I)
     return full, start, sentence
 
 
@@ -107,7 +110,8 @@ def is_boilerplate(line: str) -> bool:
 def is_boilerplate_sentence(sentence: str) -> bool:
     """Tell whether a sentence is furniture even inside a paragraph (subscribe, credits)."""
     _, start, inner = _boilerplate()
-    return bool(inner.search(sentence) or start.match(sentence) or is_boilerplate(sentence))
+    text = sentence if inner.flags & re.I else sentence.casefold()
+    return bool(inner.search(text) or start.match(sentence) or is_boilerplate(sentence))
 
 
 def paragraphs(text: str) -> list[Paragraph]:

@@ -16,8 +16,11 @@ _OPEN_QUOTES = "«“„"
 _CLOSE_QUOTES = "»”"
 _ENDS = (".", "!", "?", "…", "»", '"', "”")
 _HEADING_WORDS = 9  # a line this short without a full stop is a heading or a caption
-_WORD = re.compile(r"[^\W\d_]{3,}")
-_STEM = 6
+# A word of three letters or more, and its first six letters: a crude stem that serves every
+# language here, for inflections live at the word's end. The letter before the word is checked
+# after its first letter, so that the scan skips from letter to letter.
+_STEM_OF_WORD = re.compile(r"([^\W\d_](?<![^\W\d_].)[^\W\d_]{2,5})[^\W\d_]*")
+_QUOTE_MARKS = re.compile('[«“„»”"]')
 # Agency datelines that open a lead: "ASTANA. Kazinform –", "Tashkent, Uzbekistan (UzDaily.com) --"
 _DATELINE = re.compile(
     r"^(?:[A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*(?:,? [A-ZА-ЯЁЎҚҒҲӘӨҰҮІҢ][\w'ʻ.-]*){0,3}[.,]?\s*"
@@ -40,15 +43,17 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
             continue
         para = _DATELINE.sub("", para, count=1) if len(candidates) < 2 else para
         depth = 0
+        quotes = _QUOTE_MARKS.search(para) is not None
         for sentence in sentences(para):
             # a sentence that opens inside a quotation is a fragment of someone's speech
-            inside = depth > 0 or sentence.lstrip()[:1] in _OPEN_QUOTES + '"'
-            depth += sum(sentence.count(q) for q in _OPEN_QUOTES) - sum(
-                sentence.count(q) for q in _CLOSE_QUOTES
-            )
-            if sentence.count('"') % 2:
-                depth = 0 if depth > 0 else 1
-            depth = max(depth, 0)
+            inside = quotes and (depth > 0 or sentence.lstrip()[:1] in _OPEN_QUOTES + '"')
+            if quotes:
+                depth += sum(sentence.count(q) for q in _OPEN_QUOTES) - sum(
+                    sentence.count(q) for q in _CLOSE_QUOTES
+                )
+                if sentence.count('"') % 2:
+                    depth = 0 if depth > 0 else 1
+                depth = max(depth, 0)
             if sentence.count(" ") + 1 < _MIN_WORDS:
                 continue  # furniture is checked only for the sentences chosen, below
             candidates.append((len(candidates), sentence, inside))
@@ -58,9 +63,9 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
             break
     if not candidates:
         return ""
-    # each sentence as a set of word stems; a crude prefix stem serves every language here,
-    # for inflections live at the word's end
-    bags = [{w[:_STEM] for w in _WORD.findall(fold(s))} for _, s, _ in candidates]
+    # each sentence as a set of word stems, all folded at once (a sentence holds no line break)
+    folded_sentences = fold("\n".join(s for _, s, _ in candidates)).split("\n")
+    bags = [set(_STEM_OF_WORD.findall(s)) for s in folded_sentences]
     document: Counter[str] = Counter()
     for bag in bags:
         document.update(bag)  # how many sentences share a stem: its centrality
