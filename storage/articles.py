@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -469,16 +470,40 @@ async def story_candidates(
 # here, which is several times cheaper than a GROUP BY over (article, candidate) pairs in
 # SQLite; then one query dates the articles found and one reads the features of the few
 # that make some article's list. Ranking, date window and limit are story_candidates'.
-_POSTINGS = select(_keys.c.key, _keys.c.article_id).where(
-    _keys.c.key.in_(bindparam("keys", expanding=True))
+
+
+def _by_dialect(
+    columns: Sequence[Any], column: Any, name: str, item: Any
+) -> dict[str, Select[Any]]:
+    """Build ``SELECT columns WHERE column IN (values)`` for each dialect, once.
+
+    PostgreSQL gets ``= ANY(:array)``: one statement text whatever the number of values,
+    so asyncpg prepares it once instead of once per list length.
+    """
+    return {
+        "sqlite": select(*columns).where(column.in_(bindparam(name, expanding=True))),
+        "postgresql": select(*columns).where(
+            column == any_(bindparam(name, type_=postgresql.ARRAY(item)))
+        ),
+    }
+
+
+# Keys stay a plain IN list on PostgreSQL too: its generic plan for ``key = ANY(:array)``
+# scanned far more of article_keys than the custom plan of an IN list does.
+_POSTINGS = dict.fromkeys(
+    ("sqlite", "postgresql"),
+    select(_keys.c.key, _keys.c.article_id).where(
+        _keys.c.key.in_(bindparam("keys", expanding=True))
+    ),
 )
-_DATED = select(
-    _articles.c.id, _articles.c.story_id, _articles.c.published, _articles.c.ingested_at
-).where(_articles.c.id.in_(bindparam("ids", expanding=True)))
-_FEATURES = select(_articles.c.id, _articles.c.features).where(
-    _articles.c.id.in_(bindparam("ids", expanding=True))
+_DATED = _by_dialect(
+    (_articles.c.id, _articles.c.story_id, _articles.c.published, _articles.c.ingested_at),
+    _articles.c.id,
+    "ids",
+    Integer(),
 )
-# Well under SQLite's 32,766 and asyncpg's 32,767 bound parameters per statement.
+_FEATURES = _by_dialect((_articles.c.id, _articles.c.features), _articles.c.id, "ids", Integer())
+# Well under SQLite's 32,766 bound parameters per statement.
 _IN_CHUNK = 10_000
 
 
@@ -490,11 +515,15 @@ class RankedCandidate:
     candidate: StoryCandidate
 
 
-async def _chunked(conn: Any, stmt: Select[Any], name: str, values: Sequence[Any]) -> list[Any]:
-    """Run an ``IN`` query over any number of values, a chunk at a time."""
+async def _chunked(
+    conn: Any, stmts: dict[str, Select[Any]], name: str, values: Sequence[Any]
+) -> list[Any]:
+    """Run an ``IN`` query over any number of values, a chunk at a time on SQLite."""
+    dialect = conn.dialect.name
+    size = _IN_CHUNK if dialect == "sqlite" else max(len(values), 1)
     rows: list[Any] = []
-    for start in range(0, len(values), _IN_CHUNK):
-        result = await conn.execute(stmt, {name: values[start : start + _IN_CHUNK]})
+    for start in range(0, len(values), size):
+        result = await conn.execute(stmts[dialect], {name: list(values[start : start + size])})
         rows.extend(result.all())
     return rows
 
