@@ -32,6 +32,9 @@ _CYR_WORD = re.compile(r"[\u0400-\u052f]+")
 _TYPICAL = {"uz": 0.016, "kk": 0.05, "ky": 0.04, "tg": 0.025}
 # Share of non-Russian letters above which a Cyrillic text is not Russian.
 _MIN_SHARE = 0.01
+# Share of ы among the letters above which Cyrillic prose with Russian function words is Russian
+# (it runs at about 2 % in Russian and is absent from Bulgarian, Macedonian and Serbian).
+_RUSSIAN_YERY = 0.005
 
 
 @cache
@@ -152,6 +155,11 @@ def _cyrillic(text: str, letters: int) -> str:
             return best
         # only letters the languages share (қ ғ ҳ ң): ҳ is Uzbek or Tajik, the rest Kazakh
         return "uz" if count["ҳ"] else "kk"
+    others = count["і"] + count["ї"] + count["є"] + count["ў"]  # Ukrainian, Belarusian
+    if not others and low.count("ы") >= letters * _RUSSIAN_YERY and _russian_words(low):
+        # ы, which Bulgarian, Macedonian and Serbian lack, and Russian function words: Russian,
+        # without asking the detector (a third of a millisecond)
+        return "ru"
     guesses = _fasttext(text)
     if guesses and guesses[0][0] in {"uk", "be", "bg", "mk", "sr", "mn"} and guesses[0][1] >= 0.6:
         return "und"

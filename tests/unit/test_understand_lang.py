@@ -156,3 +156,30 @@ def test_typographic_punctuation_does_not_hide_the_script() -> None:
     # dashes and curly quotes are three UTF-8 bytes like CJK letters, but no letters at all
     text = "The “IT Park” — a hub for startups — opened in Tashkent on Monday, officials said."
     assert detect(text) == ("en", "Latn")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        pytest.param(
+            "Министерство цифрового развития объявило, что новые сервисы будут доступны "
+            "жителям всех областей уже в этом году, а оплата станет бесплатной.",
+            "ru",
+            id="russian-with-yery",
+        ),
+        pytest.param(
+            "Министерството на електронното управление обяви, че новите услуги ще бъдат "
+            "достъпни за гражданите на всички области още тази година.",
+            "und",
+            id="bulgarian-without-yery",
+        ),
+        pytest.param(
+            "Министарство за дигиталну трансформацију је објавило да ће нове услуге бити "
+            "доступне грађанима свих општина још ове године.",
+            "und",
+            id="serbian-without-yery",
+        ),
+    ],
+)
+def test_russian_is_told_from_other_cyrillic_languages(text: str, lang: str) -> None:
+    assert detect(text)[0] == lang
