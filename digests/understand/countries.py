@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -219,8 +220,9 @@ def find(text: str) -> list[Hit]:
 
 def _list_members(hits: list[Hit], toks: list[Token]) -> set[int]:
     """Return indexes of hits that sit in an enumeration of three or more countries."""
-    starts = {t.start: i for i, t in enumerate(toks)}
-    ends = {t.end: i for i, t in enumerate(toks)}
+    # a hit starts where a word starts and ends where one ends: find those words by bisection
+    starts = list(map(itemgetter(0), toks))
+    ends = list(map(itemgetter(1), toks))
     members: set[int] = set()
     chain: list[int] = []
 
@@ -231,7 +233,7 @@ def _list_members(hits: list[Hit], toks: list[Token]) -> set[int]:
     for k, hit in enumerate(hits):
         if chain:
             prev = hits[chain[-1]]
-            gap = starts.get(hit.start, 0) - ends.get(prev.end, 0) - 1
+            gap = bisect_left(starts, hit.start) - bisect_left(ends, prev.end) - 1
             if gap > _CHAIN_GAP:
                 close()
                 chain = []
