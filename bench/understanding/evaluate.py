@@ -76,20 +76,29 @@ def _fallback_read(path: Path) -> Any:
     m = _DATE_LINE.match(raw)
     if m:
         published = datetime.fromisoformat(m.group(1))
-        raw = raw[m.end():]
+        raw = raw[m.end() :]
     title, _, text = raw.partition("\n")
-    return RawArticle(url=path.resolve().as_uri(), title=title.strip(), text=text.strip(),
-                      published=published, source="bench")
+    return RawArticle(
+        url=path.resolve().as_uri(),
+        title=title.strip(),
+        text=text.strip(),
+        published=published,
+        source="bench",
+    )
 
 
 def read_article(path: Path) -> tuple[Any, str]:
     """Return (RawArticle or None, how it was read)."""
     try:
         from digests.sources.files import read_path  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - module may not exist yet
+    except Exception:
         return _fallback_read(path), "fallback"
     result = read_path(path)
-    items = [result] if not isinstance(result, (list, tuple)) and not hasattr(result, "__next__") else list(result)
+    items = (
+        [result]
+        if not isinstance(result, (list, tuple)) and not hasattr(result, "__next__")
+        else list(result)
+    )
     for item in items:
         if hasattr(item, "title") and hasattr(item, "text"):
             return item, "read_path"
@@ -162,7 +171,7 @@ def predict_with_code(labels: list[dict[str, Any]], art_dir: Path) -> tuple[list
         t0 = time.perf_counter()
         try:
             art = understand(raw)
-        except Exception as exc:  # noqa: BLE001 - a measurement reports, it does not crash
+        except Exception as exc:
             p.error = f"understand raised {type(exc).__name__}: {exc}"
             preds.append(p)
             continue
@@ -170,13 +179,16 @@ def predict_with_code(labels: list[dict[str, Any]], art_dir: Path) -> tuple[list
         p.lang = art.lang
         p.script = art.script
         p.countries = [c.lower() for c in art.countries]
-        p.events = [{"name": e.name, "start": iso(e.start), "end": iso(e.end), "place": e.place} for e in art.events]
+        p.events = [
+            {"name": e.name, "start": iso(e.start), "end": iso(e.end), "place": e.place}
+            for e in art.events
+        ]
         p.summary = art.summary or ""
         p.published = iso(art.published)
         candidates = [StoryCandidate(article_id=a, story_id=s, features=f) for a, s, f in seen]
         try:
             sid = best_story(art.features, candidates)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             p.error = f"best_story raised {type(exc).__name__}: {exc}"
             sid = None
         if sid is None:
@@ -195,7 +207,7 @@ def predict_from_json(labels: list[dict[str, Any]], art_dir: Path, json_path: Pa
         raw = (art_dir / lab["file"]).read_text(encoding="utf-8")
         m = _DATE_LINE.match(raw)
         if m:
-            raw = raw[m.end():]
+            raw = raw[m.end() :]
         by_title.setdefault(norm(raw.partition("\n")[0]), lab["file"])
     got: dict[str, Pred] = {}
     unmatched = 0
@@ -220,8 +232,15 @@ def predict_from_json(labels: list[dict[str, Any]], art_dir: Path, json_path: Pa
             lang=obj.get("lang"),
             script=obj.get("script"),
             countries=[str(c).lower() for c in obj.get("countries") or []],
-            events=[{"name": e.get("name"), "start": iso(e.get("start")), "end": iso(e.get("end")), "place": e.get("place")}
-                    for e in obj.get("events") or []],
+            events=[
+                {
+                    "name": e.get("name"),
+                    "start": iso(e.get("start")),
+                    "end": iso(e.get("end")),
+                    "place": e.get("place"),
+                }
+                for e in obj.get("events") or []
+            ],
             summary=obj.get("summary") or "",
             story=obj.get("story"),
             published=iso(obj.get("published")),
@@ -230,7 +249,9 @@ def predict_from_json(labels: list[dict[str, Any]], art_dir: Path, json_path: Pa
         print(f"note: {unmatched} JSON line(s) matched no labelled article")
     preds = []
     for lab in labels:
-        preds.append(got.get(lab["file"]) or Pred(file=lab["file"], error="no JSON line for this article"))
+        preds.append(
+            got.get(lab["file"]) or Pred(file=lab["file"], error="no JSON line for this article")
+        )
     return preds
 
 
@@ -251,7 +272,10 @@ def event_hits(lab_ev: dict[str, Any], got: list[dict[str, Any]]) -> tuple[bool,
                 ok = False
         if lab_ev.get("place"):
             places = [lab_ev["place"], *lab_ev.get("place_aliases", [])]
-            if not any(names_match(pl, ev.get("place") or "") or norm(pl) == norm(ev.get("place")) for pl in places):
+            if not any(
+                names_match(pl, ev.get("place") or "") or norm(pl) == norm(ev.get("place"))
+                for pl in places
+            ):
                 ok = False
         if ok:
             full_ok = True
@@ -309,7 +333,7 @@ def fmt(x: float | None) -> str:
 def score(labels: list[dict[str, Any]], preds: list[Pred], verbose: bool) -> dict[str, Row]:
     rows: dict[str, Row] = defaultdict(Row)
     misses: list[str] = []
-    for lab, p in zip(labels, preds):
+    for lab, p in zip(labels, preds, strict=True):
         for key in (lab["lang"], "ALL"):
             r = rows[key]
             r.n += 1
@@ -330,8 +354,10 @@ def score(labels: list[dict[str, Any]], preds: list[Pred], verbose: bool) -> dic
                 r.ev_name += int(name_ok)
                 r.ev_full += int(full_ok)
                 if key == "ALL" and not full_ok:
-                    misses.append(f"{lab['file']}: event {ev['name']!r} {ev.get('start')}..{ev.get('end')} "
-                                  f"{'(name found, dates/place wrong)' if name_ok else 'not found'}")
+                    misses.append(
+                        f"{lab['file']}: event {ev['name']!r} {ev.get('start')}..{ev.get('end')} "
+                        f"{'(name found, dates/place wrong)' if name_ok else 'not found'}"
+                    )
             hits = boilerplate_hits(p.summary, lab)
             r.bp_hits += len(hits)
             r.bp_articles += int(bool(hits))
@@ -346,11 +372,13 @@ def score(labels: list[dict[str, Any]], preds: list[Pred], verbose: bool) -> dic
                 if (p.lang or "") != lab["lang"]:
                     misses.append(f"{lab['file']}: lang {p.lang!r}, expected {lab['lang']!r}")
                 if gold != got:
-                    misses.append(f"{lab['file']}: countries {sorted(got)}, expected {sorted(gold)}")
+                    misses.append(
+                        f"{lab['file']}: countries {sorted(got)}, expected {sorted(gold)}"
+                    )
                 for h in hits:
                     misses.append(f"{lab['file']}: boilerplate in summary: {h!r}")
     # story pairs: a pair is attributed to each language of its two articles, and once to ALL
-    for (la, pa), (lb, pb) in combinations(list(zip(labels, preds)), 2):
+    for (la, pa), (lb, pb) in combinations(list(zip(labels, preds, strict=True)), 2):
         gold_same = la["story"] == lb["story"]
         got_same = pa.story is not None and pa.story == pb.story
         if not gold_same and not got_same:
@@ -376,11 +404,16 @@ def score(labels: list[dict[str, Any]], preds: list[Pred], verbose: bool) -> dic
 
 
 def print_table(rows: dict[str, Row], times: list[float], mode: str) -> None:
-    order = [k for k in ("ru", "en", "uz", "kk", "ky", "tg", "tk") if k in rows] + sorted(
-        k for k in rows if k not in {"ru", "en", "uz", "kk", "ky", "tg", "tk", "ALL"}) + ["ALL"]
-    head = (f"{'lang':<5}{'n':>4}  {'lang_acc':>8} {'script':>6}  {'ctry_P':>6} {'ctry_R':>6} {'ctry_F1':>7}  "
-            f"{'ev_rec':>6} {'ev_name':>7} {'ev_n':>4}  {'pair_P':>6} {'pair_R':>6} {'pairs':>5}  "
-            f"{'bp_hits':>7} {'bp_art':>6} {'>400':>4} {'empty':>5} {'pub_acc':>7} {'err':>3}")
+    order = (
+        [k for k in ("ru", "en", "uz", "kk", "ky", "tg", "tk") if k in rows]
+        + sorted(k for k in rows if k not in {"ru", "en", "uz", "kk", "ky", "tg", "tk", "ALL"})
+        + ["ALL"]
+    )
+    head = (
+        f"{'lang':<5}{'n':>4}  {'lang_acc':>8} {'script':>6}  {'ctry_P':>6} {'ctry_R':>6} {'ctry_F1':>7}  "
+        f"{'ev_rec':>6} {'ev_name':>7} {'ev_n':>4}  {'pair_P':>6} {'pair_R':>6} {'pairs':>5}  "
+        f"{'bp_hits':>7} {'bp_art':>6} {'>400':>4} {'empty':>5} {'pub_acc':>7} {'err':>3}"
+    )
     print(f"Understanding benchmark ({mode})")
     print(head)
     print("-" * len(head))
@@ -390,30 +423,42 @@ def print_table(rows: dict[str, Row], times: list[float], mode: str) -> None:
         pp, pr = ratio(r.pair_tp, r.pair_tp + r.pair_fp), ratio(r.pair_tp, r.pair_tp + r.pair_fn)
         if k == "ALL":
             print("-" * len(head))
-        print(f"{k:<5}{r.n:>4}  {fmt(ratio(r.lang_ok, r.n)):>8} {fmt(ratio(r.script_ok, r.script_n)):>6}  "
-              f"{fmt(cp):>6} {fmt(cr):>6} {fmt(f1(cp, cr)):>7}  "
-              f"{fmt(ratio(r.ev_full, r.ev_n)):>6} {fmt(ratio(r.ev_name, r.ev_n)):>7} {r.ev_n:>4}  "
-              f"{fmt(pp):>6} {fmt(pr):>6} {r.pair_tp + r.pair_fn:>5}  "
-              f"{r.bp_hits:>7} {r.bp_articles:>6} {r.too_long:>4} {r.empty:>5} {fmt(ratio(r.pub_ok, r.pub_n)):>7} {r.errors:>3}")
+        print(
+            f"{k:<5}{r.n:>4}  {fmt(ratio(r.lang_ok, r.n)):>8} {fmt(ratio(r.script_ok, r.script_n)):>6}  "
+            f"{fmt(cp):>6} {fmt(cr):>6} {fmt(f1(cp, cr)):>7}  "
+            f"{fmt(ratio(r.ev_full, r.ev_n)):>6} {fmt(ratio(r.ev_name, r.ev_n)):>7} {r.ev_n:>4}  "
+            f"{fmt(pp):>6} {fmt(pr):>6} {r.pair_tp + r.pair_fn:>5}  "
+            f"{r.bp_hits:>7} {r.bp_articles:>6} {r.too_long:>4} {r.empty:>5} {fmt(ratio(r.pub_ok, r.pub_n)):>7} {r.errors:>3}"
+        )
     t = TARGETS
-    print(f"{'target':<5}{'':>4}  {'>=' + str(t['lang']):>8} {'':>6}  {'':>6} {'':>6} {'>=' + str(t['country_f1']):>7}  "
-          f"{'>=' + str(t['event_recall']):>6} {'':>7} {'':>4}  {'>=' + str(t['pair_p']):>6} {'>=' + str(t['pair_r']):>6} {'':>5}  "
-          f"{'0':>7} {'0':>6} {'0':>4}")
-    print("\nColumns: lang_acc = predicted language equals the label; script = Cyrl/Latn, when the output carries it;"
-          "\n  ctry_* = micro precision/recall/F1 over (article, country-about) pairs;"
-          "\n  ev_rec = labelled events found with the labelled start/end dates and place; ev_name = name only;"
-          "\n  pair_* = pairwise story precision/recall (a cross-language pair counts in both languages' rows);"
-          "\n  bp_hits = boilerplate strings (labelled or generic) found in summaries, bp_art = summaries with any;"
-          "\n  >400 = summaries longer than 400 characters; empty = empty summaries;"
-          "\n  pub_acc = published date equals the label, where the text states one; err = read/understand errors.")
+    print(
+        f"{'target':<5}{'':>4}  {'>=' + str(t['lang']):>8} {'':>6}  {'':>6} {'':>6} {'>=' + str(t['country_f1']):>7}  "
+        f"{'>=' + str(t['event_recall']):>6} {'':>7} {'':>4}  {'>=' + str(t['pair_p']):>6} {'>=' + str(t['pair_r']):>6} {'':>5}  "
+        f"{'0':>7} {'0':>6} {'0':>4}"
+    )
+    print(
+        "\nColumns: lang_acc = predicted language equals the label; script = Cyrl/Latn, when the output carries it;"
+        "\n  ctry_* = micro precision/recall/F1 over (article, country-about) pairs;"
+        "\n  ev_rec = labelled events found with the labelled start/end dates and place; ev_name = name only;"
+        "\n  pair_* = pairwise story precision/recall (a cross-language pair counts in both languages' rows);"
+        "\n  bp_hits = boilerplate strings (labelled or generic) found in summaries, bp_art = summaries with any;"
+        "\n  >400 = summaries longer than 400 characters; empty = empty summaries;"
+        "\n  pub_acc = published date equals the label, where the text states one; err = read/understand errors."
+    )
     if times:
-        print(f"\nunderstand() time per article: mean {statistics.mean(times) * 1000:.2f} ms, "
-              f"median {statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms (n={len(times)})")
+        print(
+            f"\nunderstand() time per article: mean {statistics.mean(times) * 1000:.2f} ms, "
+            f"median {statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms (n={len(times)})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", type=Path, default=HERE, help="set directory (labels.json + articles/)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--dir", type=Path, default=HERE, help="set directory (labels.json + articles/)"
+    )
     ap.add_argument("--from-json", type=Path, help="JSON lines from `chaikhana ingest --json`")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = ap.parse_args(argv)
@@ -428,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             preds, how = predict_with_code(labels, art_dir)
             mode = f"digests.understand, read via {how}"
-    except Exception as exc:  # noqa: BLE001 - measurement: report and exit 0
+    except Exception as exc:
         print(f"could not run the understanding code: {type(exc).__name__}: {exc}")
         return 0
     rows = score(labels, preds, args.verbose)
