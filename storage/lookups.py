@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 MAX_QUERY = 256  # characters of a user query we look at
 EVENT_MATCH_CUTOFF = 70.0
 FUZZY_MEMO = 512  # fuzzy event answers remembered per database
+EVENT_ARTICLES_AT_ONCE = 1_000  # an event with more is paged by the database
 CLOSE_MATCH = 0.85  # resolver scores run 0..1
 SUGGEST_MIN = 0.8  # weaker suggestions are not offered
 CLEAR_MARGIN = 0.1
@@ -248,10 +249,17 @@ async def _story_page(
 async def stories(
     session: AsyncSession, story_ids: Sequence[int], *, reader_lang: str = "en"
 ) -> list[StoryView]:
-    """Build the views of stories in the given order (two queries for any number)."""
+    """Build the views of stories in the given order (one query for any number)."""
     if not story_ids:
         return []
     a, t = models.Article, models.ArticleTag
+    # Each article's countries ride along as one comma-joined string (codes hold no comma).
+    join = func.string_agg if session.get_bind().dialect.name == "postgresql" else func.group_concat
+    countries = (
+        select(join(t.value, ","))
+        .where(t.article_id == a.id, t.kind == "country")
+        .scalar_subquery()
+    )
     rows = (
         await session.execute(
             select(
@@ -264,21 +272,13 @@ async def stories(
                 a.lang,
                 a.source_name,
                 a.published,
+                countries.label("countries"),
             )
             .where(a.story_id.in_(story_ids))
             .order_by(a.published.desc().nulls_last(), a.id.desc())
         )
     ).all()
-    tags = (
-        await session.execute(
-            select(t.article_id, t.value).where(
-                t.kind == "country", t.article_id.in_([r.id for r in rows])
-            )
-        )
-    ).all()
-    countries_of: dict[int, list[str]] = {}
-    for article_id, value in tags:
-        countries_of.setdefault(article_id, []).append(value)
+    countries_of = {r.id: r.countries.split(",") for r in rows if r.countries}
     by_story: dict[int, list[Any]] = {}
     for row in rows:
         by_story.setdefault(row.story_id, []).append(row)
@@ -353,46 +353,83 @@ async def event_card(
     reader_lang: str = "en",
 ) -> EventCard | None:
     """Find an event by id, key or name (fuzzy, any script); return it with its stories."""
-    e = models.Event
+    known = await _event_index(session)
     if event_id is not None:
-        best_id: int | None = event_id
-        score = 100.0
-        others: tuple[str, ...] = ()
+        found = known.by_id.get(event_id)
+        score, others = 100.0, ()
     else:
         query = name_or_key.strip()[:MAX_QUERY]
         if not utils.default_process(query):
             return None
-        best_id, score, others = await _find_event(session, query)
-    if best_id is None:
-        return None
-    ae = models.ArticleEvent
-    articles = select(func.count()).where(ae.event_id == e.id).scalar_subquery()
-    found = (await session.execute(select(e, articles).where(e.id == best_id))).first()
+        found, score, others = _find_event(known, query)
     if found is None:
         return None
-    page = await _story_page(
-        session, None, limit=limit, offset=offset, reader_lang=reader_lang, event_id=best_id
+    page, articles = await _event_page(
+        session, found.id, limit=limit, offset=offset, reader_lang=reader_lang
     )
-    return EventCard(event=_event_view(found[0], found[1]), page=page, score=score, others=others)
+    view = EventView(
+        id=found.id,
+        key=found.key,
+        name=found.name,
+        start=found.start,
+        end=found.end,
+        place=found.place,
+        country=found.country,
+        articles=articles,
+    )
+    return EventCard(event=view, page=page, score=score, others=others)
 
 
-async def _find_event(
-    session: AsyncSession, query: str
-) -> tuple[int | None, float, tuple[str, ...]]:
+async def _event_page(
+    session: AsyncSession, event_id: int, *, limit: int, offset: int, reader_lang: str
+) -> tuple[StoryPage, int]:
+    """Page an event's stories and count its articles, in one query for most events."""
+    a, ae = models.Article, models.ArticleEvent
+    rows = (
+        await session.execute(
+            select(a.id, a.story_id, a.published)
+            .select_from(ae)
+            .join(a, a.id == ae.article_id)
+            .where(ae.event_id == event_id)
+            .limit(EVENT_ARTICLES_AT_ONCE + 1)
+        )
+    ).all()
+    if len(rows) > EVENT_ARTICLES_AT_ONCE:  # a very big event: let the database sort
+        counts = await _article_counts(session, [event_id])
+        page = await _story_page(
+            session, None, limit=limit, offset=offset, reader_lang=reader_lang, event_id=event_id
+        )
+        return page, counts.get(event_id, 0)
+    # Newest dated articles first, then undated ones; a story counts at its newest article.
+    rows.sort(
+        key=lambda r: (1, r.published.timestamp(), r.id) if r.published else (0, 0.0, r.id),
+        reverse=True,
+    )
+    limit, offset = max(1, limit), max(0, offset)
+    story_ids = list(dict.fromkeys(r.story_id for r in rows))
+    views = await stories(session, story_ids[offset : offset + limit], reader_lang=reader_lang)
+    page = StoryPage(
+        stories=tuple(views), offset=offset, limit=limit, has_more=len(story_ids) > offset + limit
+    )
+    return page, len(rows)
+
+
+def _find_event(
+    known: _EventIndex, query: str
+) -> tuple[_KnownEvent | None, float, tuple[str, ...]]:
     """Resolve an event by key, then by name or yearless key (latest edition), then fuzzily."""
-    known = await _event_index(session)
     if not known.rows:
         return None, 0.0, ()
     key = _event_key(query)
     exact = known.by_key.get(query.casefold()) or known.by_key.get(key)
     if exact is not None:
-        return exact.id, 100.0, ()
+        return exact, 100.0, ()
     wanted = utils.default_process(query)
     named = known.by_name.get(wanted) or known.by_base.get(key)
     if named:
         # "ICT Week" names every edition: the latest is meant, the others are offered.
         first, *rest = named
-        return first.id, 100.0, tuple(r.name for r in rest[:3])
+        return first, 100.0, tuple(r.name for r in rest[:3])
     # Readers ask for the same few events; an answer holds while the index does.
     found = known.fuzzy.get(wanted)
     if found is None:
@@ -419,40 +456,58 @@ class _KnownEvent:
     key: str
     name: str
     start: date | None
+    end: date | None
+    place: str | None
+    country: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class _EventIndex:
     """Event names prepared for matching, valid while the events table is unchanged."""
 
-    stamp: tuple[int, int]
+    stamp: tuple[int, ...]
     rows: tuple[_KnownEvent, ...]
+    by_id: dict[int, _KnownEvent]
     choices: tuple[str, ...]  # processed name and key of each row, two per row
     by_key: dict[str, _KnownEvent]
     by_name: dict[str, tuple[_KnownEvent, ...]]  # processed name → editions, latest first
     by_base: dict[str, tuple[_KnownEvent, ...]]  # key without its year → editions
-    fuzzy: dict[str, tuple[int | None, float, tuple[str, ...]]] = field(default_factory=dict)
+    fuzzy: dict[str, tuple[_KnownEvent | None, float, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
 
-# One index per database. Events are only ever added (never renamed), so the number of
-# events and the highest id tell whether an index is still current: one cheap query per
-# lookup instead of loading and preparing every name.
+# One index per database. Events are only ever added, never renamed, and a stored event
+# only ever gains a missing date, place or country. So the number of events, the highest
+# id and how many have each of those fields tell whether an index is still current: one
+# cheap query per lookup instead of loading and preparing every event.
 _event_indexes: dict[str, _EventIndex] = {}
 
 
 async def _event_index(session: AsyncSession) -> _EventIndex:
     e = models.Event
-    count, top = (await session.execute(select(func.count(), func.max(e.id)))).one()
-    stamp = (int(count), int(top or 0))
+    counted = (
+        await session.execute(
+            select(
+                func.count(),
+                func.max(e.id),
+                func.count(e.start),
+                func.count(e.end),
+                func.count(e.place),
+                func.count(e.country),
+            )
+        )
+    ).one()
+    stamp = tuple(int(n or 0) for n in counted)
     bind = session.get_bind()
     where = bind.url.render_as_string(hide_password=True)
     known = _event_indexes.get(where)
     if known is not None and known.stamp == stamp:
         return known
-    result = await session.execute(select(e.id, e.key, e.name, e.start))
+    result = await session.execute(select(e.id, e.key, e.name, e.start, e.end, e.place, e.country))
     rows = tuple(
         sorted(
-            (_KnownEvent(r.id, r.key, r.name, r.start) for r in result),
+            (_KnownEvent(*r) for r in result),
             key=lambda r: (r.start or date.min, r.id),
             reverse=True,
         )
@@ -469,6 +524,7 @@ async def _event_index(session: AsyncSession) -> _EventIndex:
         stamp=stamp,
         rows=rows,
         choices=tuple(choices),
+        by_id={row.id: row for row in rows},
         by_key={row.key: row for row in rows},
         by_name={k: tuple(v) for k, v in by_name.items()},
         by_base={k: tuple(v) for k, v in by_base.items()},
@@ -482,7 +538,9 @@ async def _event_index(session: AsyncSession) -> _EventIndex:
 _YEAR_TAIL = re.compile(r"-(?:19|20)\d\d$")
 
 
-def _fuzzy_event(query: str, known: _EventIndex) -> tuple[int | None, float, tuple[str, ...]]:
+def _fuzzy_event(
+    query: str, known: _EventIndex
+) -> tuple[_KnownEvent | None, float, tuple[str, ...]]:
     """Match a query against event names and keys, in its own script and transliterated."""
     # Event names are mostly Latin: a Cyrillic query is also tried in Latin, not the reverse,
     # and, since Russian writes an English g as дж (Диджитал), with that read as g too.
@@ -510,7 +568,7 @@ def _fuzzy_event(query: str, known: _EventIndex) -> tuple[int | None, float, tup
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
     top_row, top_score = ranked[0]
     others = tuple(known.rows[i].name for i, s in ranked[1:4] if s >= top_score - 5)
-    return known.rows[top_row].id, top_score, others
+    return known.rows[top_row], top_score, others
 
 
 def _covers(query: str, choice: str) -> bool:

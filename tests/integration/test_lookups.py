@@ -8,6 +8,8 @@ where the test is about the lookup, not about the understanding.
 
 from __future__ import annotations
 
+import argparse
+import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bot import cli_lookups
 from digests.model import Article, RawArticle, SourceHints
 from digests.understand import understand
 from storage import articles, lookups
@@ -504,3 +507,67 @@ def test_published_dates_are_spread_as_the_tests_assume() -> None:
     newest = max(a.published for a in found.values() if a.published)
     assert newest == _published(20, KZ_EXTRA - 1)
     assert found["kz-ru-translation"].published == _published(3) + timedelta(hours=1)
+
+
+# ---- the CLI's face of the same lookups ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        ("Narnia", "Kazakhstan, Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan"),
+        ("Turkmen", "Turkmenistan"),
+    ],
+)
+async def test_cli_country_without_a_match_lists_what_it_offers(
+    db: Database, corpus: dict[str, int], name: str, offered: str
+) -> None:
+    out = io.StringIO()
+    args = argparse.Namespace(name=[name], json=False, lang="en", limit=5, offset=0)
+    assert await cli_lookups.cmd_country(args, db.sessionmaker, out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == offered
+    assert "Armenia" not in out.getvalue()
+
+
+async def test_event_card_sees_a_stored_event_gain_its_dates(
+    db: Database, corpus: dict[str, int]
+) -> None:
+    undated = understand(
+        _raw(
+            "undated-event",
+            "Tashkent Fintech Summit 2026 announced",
+            "Uzbekistan announced Tashkent Fintech Summit 2026 for fintech startups.",
+            26,
+        ),
+        hints=SourceHints(name="Kun.uz"),
+    )
+    [event] = [e for e in undated.events if e.key == "tashkent-fintech-summit-2026"]
+    async with db.sessionmaker() as session, session.begin():
+        await articles.add(
+            session,
+            replace(undated, events=(replace(event, start=None, end=None, place=None),)),
+            source_id=None,
+            story_id=None,
+        )
+    async with db.sessionmaker() as session:
+        card = await lookups.event_card(session, "Tashkent Fintech Summit 2026")
+    assert card is not None and card.event.start is None
+    dated = replace(
+        undated,
+        url="https://news.example/dated-event",
+        canonical_url="https://news.example/dated-event",
+        content_hash="dated-event",
+        events=(replace(event, start=date(2026, 9, 15), end=date(2026, 9, 16), place="Tashkent"),),
+    )
+    async with db.sessionmaker() as session, session.begin():
+        await articles.add(session, dated, source_id=None, story_id=None)
+    async with db.sessionmaker() as session:
+        card = await lookups.event_card(session, "Tashkent Fintech Summit 2026")
+        by_id = await lookups.event_card(session, "", event_id=card.event.id if card else 0)
+    assert card is not None and by_id == card
+    assert (card.event.start, card.event.place, card.event.articles) == (
+        date(2026, 9, 15),
+        "Tashkent",
+        2,
+    )

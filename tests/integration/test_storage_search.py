@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import delete, update
 
-from storage import articles, models
-from storage.search import SearchHit, search
+from storage import articles, lookups, models
+from storage import search as search_module
+from storage.search import SearchHit, fts5_query, search, spellings, tsquery
 
 if TYPE_CHECKING:
     from tests.conftest import ArticleFactory, Database
@@ -216,3 +217,57 @@ async def test_operator_words_are_searched_as_words(
 
 async def test_search_on_an_empty_database(db: Database) -> None:
     assert await _search(db, "Токаев") == []
+
+
+# ---- other spellings of a word, and the candidate cap ----------------------------------------
+
+
+def _uzbek_script(word: str) -> list[str]:
+    """Other spellings for the tests: the Uzbek Latin ↔ Cyrillic transliteration."""
+    return lookups.transliterations(word)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("Toshkentda", {"uz-latn", "uz-cyrl"}, id="latin-finds-cyrillic"),
+        pytest.param("Тошкентда", {"uz-latn", "uz-cyrl"}, id="cyrillic-finds-latin"),
+        pytest.param("IT Toshkentda", {"uz-latn", "uz-cyrl"}, id="each-word-in-either-script"),
+        pytest.param("Park Тошкентда", {"uz-latn", "uz-cyrl"}, id="park-prefixes-паркнинг"),
+        pytest.param("IT Ашхабад", set(), id="every-word-must-match"),
+    ],
+)
+async def test_alternatives_let_each_word_match_in_any_spelling(
+    db: Database, corpus: dict[str, int], query: str, expected: set[str]
+) -> None:
+    async with db.sessionmaker() as session:
+        hits = await search(session, query, alternatives=_uzbek_script)
+    by_id = {v: k for k, v in corpus.items()}
+    assert {by_id[h.article_id] for h in hits} == expected
+
+
+def test_query_builders_or_the_spellings_of_a_word_and_and_the_words() -> None:
+    groups = spellings(["it", "toshkent"], _uzbek_script)
+    assert groups == [["it", "ит"], ["toshkent", "тошкент"]]
+    assert fts5_query(groups) == '("it" OR "ит") AND ("toshkent"* OR "тошкент"*)'
+    assert tsquery(groups) == "(it | ит) & (toshkent:* | тошкент:*)"
+    assert fts5_query(["astana", "hub"]) == '"astana"* AND "hub"*'
+
+
+async def test_only_the_newest_candidates_are_ranked(
+    db: Database, make_article: ArticleFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A word so common that more articles match than MAX_CANDIDATES: the newest are ranked.
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 3)
+    ids = []
+    async with db.sessionmaker() as session, session.begin():
+        for n in range(5):
+            title = "Forum forum forum" if n == 0 else f"Story {n}"
+            article = make_article(title=title, text="A forum was held.")
+            ids.append((await articles.add(session, article, source_id=None, story_id=None)).id)
+    hits = await _search(db, "forum", limit=2)
+    # The oldest article says "forum" thrice in its title, but it is not a candidate.
+    assert [h.article_id for h in hits] == [ids[4], ids[3]]
+    assert (await _search(db, "forum", limit=5))[0].article_id == ids[0]  # the cap grew
+    # A page past the cap still gets its hits: the cap grows with limit + offset.
+    assert len(await _search(db, "forum", limit=2, offset=3)) == 2
