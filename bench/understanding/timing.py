@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from digests.model import RawArticle  # noqa: E402
-from digests.understand import countries, events, story, understand  # noqa: E402
+from digests.understand import countries, dates, events, story, understand  # noqa: E402
 from digests.understand._gazetteer import tokens  # noqa: E402
 from digests.understand._text import paragraphs, strip_date_line  # noqa: E402
 
@@ -56,12 +56,20 @@ def main(argv: list[str] | None = None) -> int:
         news = [p.text for p in paragraphs(text[:20_000]) if not p.boilerplate]
         headed, _ = countries.blocks_of(title, news)
         clean = "\n".join(news)
-        places = list(countries.gazetteer().find(tokens(headed)))
+        toks = tokens(headed)
+        places = countries.places(toks)
+        mentions = dates.find(headed, toks)
+        words = [t.folded for t in toks]
         keys = [e.key for e in article.events]
         sizes.append(len(raw.text))
 
-        def run_events(headed: str = headed, places: list = places, day: object = day) -> None:
-            events.extract(headed, published=day, places=places)  # type: ignore[arg-type]
+        def run_events(
+            headed: str = headed,
+            places: list = places,
+            day: object = day,
+            mentions: list = mentions,
+        ) -> None:
+            events.extract(headed, published=day, places=places, mentions=mentions)  # type: ignore[arg-type]
 
         def run_story(
             title: str = title,
@@ -69,8 +77,18 @@ def main(argv: list[str] | None = None) -> int:
             keys: list[str] = keys,
             day: object = day,
             about: tuple[str, ...] = article.countries,
+            words: list[str] = words,
+            mentions: list = mentions,
         ) -> None:
-            story.features(title, clean, published=day, countries=about, event_keys=keys)  # type: ignore[arg-type]
+            story.features(  # type: ignore[arg-type]
+                title,
+                clean,
+                published=day,
+                countries=about,
+                event_keys=keys,
+                words=words,
+                mentions=mentions,
+            )
 
         def run_all(raw: RawArticle = raw) -> None:
             understand(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import groupby
 
 from digests.understand._data import load
 
@@ -184,17 +185,17 @@ _DIGRAPHS = (
     ("w", "v"),
 )
 _VOWELS = re.compile(r"[aeiouy]+")
-_DOUBLES = re.compile(r"(.)\1+")
+_NOT_LATIN = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=65536)
 def skeleton(word: str) -> str:
     """Return a consonant skeleton that survives transliteration (Токаев, Tokayev → tkv)."""
-    latin = transliterate(word)
-    latin = re.sub(r"[^a-z0-9]", "", latin)
+    latin = _NOT_LATIN.sub("", transliterate(word))
     for a, b in _DIGRAPHS:
-        latin = latin.replace(a, b)
+        if a in latin:
+            latin = latin.replace(a, b)
     # ck and kc both come from one sound in some spellings
     latin = latin.replace("kc", "k").replace("ck", "k")
     latin = _VOWELS.sub("", latin)
-    return _DOUBLES.sub(r"\1", latin)
+    return "".join(letter for letter, _ in groupby(latin))  # doubles once

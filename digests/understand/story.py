@@ -67,15 +67,20 @@ _MAX_DAYS = 4
 
 
 @cache
-def _endings() -> tuple[str, ...]:
-    return tuple(sorted({fold(e) for e in load("story")["endings"]}, key=len, reverse=True))
+def _endings() -> tuple[tuple[int, frozenset[str]], ...]:
+    """Return the endings by length, longest first: one set lookup per length, not per ending."""
+    by_length: dict[int, set[str]] = {}
+    for ending in {fold(e) for e in load("story")["endings"]}:
+        if ending:
+            by_length.setdefault(len(ending), set()).add(ending)
+    return tuple((n, frozenset(by_length[n])) for n in sorted(by_length, reverse=True))
 
 
 def _stem(word: str) -> str:
     low = fold(word)
-    for ending in _endings():
-        if len(low) - len(ending) >= 4 and low.endswith(ending):
-            return low[: -len(ending)]
+    for size, endings in _endings():
+        if len(low) - size >= 4 and low[-size:] in endings:
+            return low[:-size]
     return low
 
 
