@@ -43,6 +43,7 @@ _YEAR_TAGGED = re.compile(
     rf"(?:[{_CAPS}][\w'’ ]*[\-–](?:19|20)\d\d|[{_CAPS}]{{2,}}(?:{_SEP})?(?:19|20)\d\d)(?!\w)"
 )
 _ONE_DAY = re.compile(r"(?i)\b(?:day|день|күні|күнү|kuni|куни|güni|рӯзи)\b")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
 _ROMAN = re.compile(r"^(?:[IVXLC]+|\d+(?:st|nd|rd|th)?)$")
 _AFTER_WINDOW = 320  # characters after an event's mention where its dates are usually given
 _BEFORE_WINDOW = 120
@@ -61,7 +62,7 @@ class _Mention:
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
     nouns: frozenset[str]
-    compound: tuple[str, ...]
+    compound: tuple[tuple[int, frozenset[str]], ...]  # by length, shortest first
     stop: frozenset[str]
     russian_generic: tuple[str, ...]
     run_stops: frozenset[str]
@@ -96,7 +97,10 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         nouns=nouns,
         # "ICTWEEK", "ICTEXPO": a name glued to its event word
-        compound=tuple(sorted((n for n in nouns if len(n) >= 4 and " " not in n), key=len)),
+        compound=tuple(
+            (size, frozenset(n for n in nouns if len(n) == size and " " not in n))
+            for size in sorted({len(n) for n in nouns if len(n) >= 4 and " " not in n})
+        ),
         stop=frozenset(w.casefold() for w in data["not_names"]),
         russian_generic=tuple(data["russian_generic"]),
         run_stops=frozenset(data["run_stops"]),
@@ -137,10 +141,10 @@ def key(name: str, year: int | None = None) -> str:
     base, name_year = split_year(name)
     compound = _vocabulary().compound
     words: list[str] = []
-    for word in re.findall(r"[a-z0-9]+", transliterate(base)):
-        for noun in compound:
-            if len(word) - len(noun) >= 2 and word.endswith(noun):
-                words.extend((word[: -len(noun)], noun))  # ICTWEEK → ict week
+    for word in _KEY_WORD.findall(transliterate(base)):
+        for size, nouns in compound:
+            if len(word) - size >= 2 and word[-size:] in nouns:
+                words.extend((word[:-size], word[-size:]))  # ICTWEEK → ict week
                 break
         else:
             words.append(word)
