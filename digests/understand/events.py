@@ -44,6 +44,8 @@ _YEAR_TAGGED = re.compile(
 )
 _ONE_DAY = re.compile(r"(?i)\b(?:day|день|күні|күнү|kuni|куни|güni|рӯзи)\b")
 _KEY_WORD = re.compile(r"[a-z0-9]+")
+_ALNUM = re.compile(r"[^\W_]+")
+_QUOTED_NAME = re.compile(_QUOTED)
 _ROMAN = re.compile(r"^(?:[IVXLC]+|\d+(?:st|nd|rd|th)?)$")
 _AFTER_WINDOW = 320  # characters after an event's mention where its dates are usually given
 _BEFORE_WINDOW = 120
@@ -181,7 +183,7 @@ def _clean(name: str, vocab: _Vocabulary) -> str:
 
 def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     """Tell whether a name says which event it is, not only that it is one ("the Forum")."""
-    words = [w.casefold() for w in re.findall(r"[^\W_]+", split_year(name)[0])]
+    words = [w.casefold() for w in _ALNUM.findall(split_year(name)[0])]
     return any(w not in vocab.nouns and w not in vocab.stop and not w.isdigit() for w in words)
 
 
@@ -288,7 +290,7 @@ def _mentions(text: str, low: str) -> list[_Mention]:
         if run is not None and len(run) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum": a short acronym before a common noun is no name
         _add(found, match.group(1) or run, match.start(), match.end(), vocab)
-    for match in re.finditer(_QUOTED, text):
+    for match in _QUOTED_NAME.finditer(text):
         # «Türkmentel-2016» atly … sergisi: a quoted name with a year in an event's sentence
         name = match.group(1)
         if split_year(name)[1] and len(name.split()) <= 6:

@@ -28,6 +28,7 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _MIN_LETTERS = 12
 _CYR_WORD = re.compile(r"[\u0400-\u052f]+")
+_LATIN_WORDS = re.compile(r"[^\W\d_]+(?:['ʻʼ’‘`][^\W\d_]+)*")
 # Typical share of each language's own letters among all Cyrillic letters, to compare them.
 _TYPICAL = {"uz": 0.016, "kk": 0.05, "ky": 0.04, "tg": 0.025}
 # Share of non-Russian letters above which a Cyrillic text is not Russian.
@@ -167,7 +168,7 @@ def _cyrillic(text: str, letters: int) -> str:
 
 
 def _latin(text: str, letters: int) -> str:
-    words = [w.casefold() for w in re.findall(r"[^\W\d_]+(?:['ʻʼ’‘`][^\W\d_]+)*", text[:20000])]
+    words = [w.casefold() for w in _LATIN_WORDS.findall(text[:20000])]
     guesses = _fasttext(text)
     top = guesses[0][0] if guesses else "und"
     # every Turkic Latin alphabet votes with its own letters and function words; the strongest wins

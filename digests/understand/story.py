@@ -41,6 +41,9 @@ _NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0]\d{3})+|\d*)(?:[.,](
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 _POSSESSIVE = re.compile(r"['’]s$")  # Tokayev's
+_NAME_PARTS = re.compile(r"[-.'’ʻ]")
+_ENDS_WITH_DIGIT = re.compile(r"\d\s*$")
+_ENDS_WITH_LETTER = re.compile(r"[^\W\d_]\s*$")
 _YEAR = re.compile(r"(?:19|20)(?<!\d\d\d)\d\d(?!\d)")
 _AMOUNT = re.compile(
     r"(\d(?<![\d.,]\d)\d{0,2}(?:[.,]\d{1,3})?)\s*"
@@ -87,7 +90,7 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def name_anchor(word: str) -> str | None:
     """Return the skeleton a name keeps in every script and case (Тоқаевтың, Tokayev → tkv)."""
-    parts = [p for p in re.split(r"[-.'’ʻ]", _POSSESSIVE.sub("", word)) if p]
+    parts = [p for p in _NAME_PARTS.split(_POSSESSIVE.sub("", word)) if p]
     if not parts or (len(parts) == 1 and len(parts[0]) < 3):
         return None
     skel = "".join(skeleton(_stem(p)) for p in parts)[:_SKELETON_SIZE]
@@ -185,7 +188,7 @@ def _month_near(body: str, start: int, end: int) -> int | None:
     names, word = _month_names()
     before = body[max(0, start - 14) : start]
     after = body[end : end + 24]
-    if re.search(r"\d\s*$", before.split(",")[-1]) and not re.search(r"[^\W\d_]\s*$", before):
+    if _ENDS_WITH_DIGIT.search(before.split(",")[-1]) and not _ENDS_WITH_LETTER.search(before):
         return None  # "7 May 2023" is a day, read as a date
     candidates = [*word.findall(before)[-1:], *word.findall(after)[:3]]
     for candidate in candidates:
