@@ -10,7 +10,6 @@ from functools import cache
 
 from digests.understand._data import load
 from digests.understand._gazetteer import Token
-from digests.understand._text import is_boilerplate
 from digests.understand._trie import lower_same_length, trie_pattern
 
 _HEADER_CHARS = 400
@@ -99,6 +98,7 @@ def _valid(y: int | None, m: int, d: int) -> bool:
 
 
 _DIGITS = re.compile(r"\d+")
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _WINDOW = 48  # characters around a number where a month name of the same date can be
 
 
@@ -241,12 +241,13 @@ def published_from_text(title: str, text: str) -> datetime | None:
         # a currency widget carries a date that is not the article's
         if any(w in low for w in ("currency", "курс", "kurs", "rate", "бағам")):
             continue
-        if is_boilerplate(stripped) or size < _HEADER_CHARS:
-            header.append(stripped)
+        header.append(stripped)  # furniture or not: the loop stops at _HEADER_CHARS anyway
         size += len(stripped)
         if size >= _HEADER_CHARS:
             break
     for line in header:
+        if not _YEAR_LIKE.search(line):
+            continue  # a publication date needs its year
         for mention in find(line):
             if mention.year is not None and not mention.is_range:
                 return datetime(mention.year, mention.month, mention.day, tzinfo=UTC)
