@@ -36,6 +36,8 @@ _MIN_SHARE = 0.01
 # Share of ы among the letters above which Cyrillic prose with Russian function words is Russian
 # (it runs at about 2 % in Russian and is absent from Bulgarian, Macedonian and Serbian).
 _RUSSIAN_YERY = 0.005
+# Share of English function words among the words above which Latin prose is English.
+_ENGLISH_SHARE = 0.15
 
 
 @cache
@@ -105,6 +107,11 @@ def _latin_rules() -> list[tuple[str, list[re.Pattern[str]], frozenset[str]]]:
 
 
 @cache
+def _english_stopwords() -> frozenset[str]:
+    return frozenset(load("languages")["en"]["words"])
+
+
+@cache
 def _russian_stopwords() -> frozenset[str]:
     return frozenset(load("languages")["ru"]["words"])
 
@@ -169,8 +176,6 @@ def _cyrillic(text: str, letters: int) -> str:
 
 def _latin(text: str, letters: int) -> str:
     words = [w.casefold() for w in _LATIN_WORDS.findall(text[:20000])]
-    guesses = _fasttext(text)
-    top = guesses[0][0] if guesses else "und"
     # every Turkic Latin alphabet votes with its own letters and function words; the strongest wins
     best, strength = "", 0.0
     for lang, patterns, stopwords in _latin_rules():
@@ -181,6 +186,12 @@ def _latin(text: str, letters: int) -> str:
             score = marks / max(letters, 1) + hits / max(len(words), 1)
             if score > strength:
                 best, strength = lang, score
+    if not best and len(words) >= 20:
+        english = _english_stopwords()
+        if sum(1 for w in words if w in english) >= _ENGLISH_SHARE * len(words):
+            return "en"  # English news runs at 20-40 % of these words, German at 2 %
+    guesses = _fasttext(text)
+    top = guesses[0][0] if guesses else "und"
     if best:
         if top in SUPPORTED and top not in {best, "en"} and guesses[0][1] > 0.9:
             return top

@@ -183,3 +183,30 @@ def test_typographic_punctuation_does_not_hide_the_script() -> None:
 )
 def test_russian_is_told_from_other_cyrillic_languages(text: str, lang: str) -> None:
     assert detect(text)[0] == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        pytest.param(
+            "The Ministry of Digital Technologies said that the new services will be available "
+            "to residents of all regions this year, and that payments for them will be free.",
+            "en",
+            id="english-function-words",
+        ),
+        pytest.param(
+            "Das Ministerium für digitale Technologien teilte mit, dass die neuen Dienste in "
+            "diesem Jahr den Einwohnern aller Regionen zur Verfügung stehen und kostenlos sind.",
+            "und",
+            id="german-in-and-an-are-not-english",
+        ),
+        pytest.param(
+            "Le ministère des technologies numériques a annoncé que les nouveaux services "
+            "seront disponibles cette année pour les habitants de toutes les régions.",
+            "und",
+            id="french",
+        ),
+    ],
+)
+def test_english_is_told_from_other_latin_languages(text: str, lang: str) -> None:
+    assert detect(text)[0] == lang
