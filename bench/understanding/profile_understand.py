@@ -136,6 +136,10 @@ def main() -> None:
     args = parser.parse_args()
     everything = []
     sets = {name: _read(directory) for name, directory in SETS.items()}
+    # the language model loads on first need (~0.1 s): load it now, not inside one article
+    from digests.understand.lang import _detector
+
+    _detector()
     for name, raws in sets.items():
         for other, others in sets.items():
             if other != name:
