@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +32,16 @@ from digests.understand import best_story, understand  # noqa: E402
 
 
 def understood(n: int) -> list[Article]:
-    """Return n synthetic articles, understood, plus a few repeats to exercise dedupe."""
+    """Return bench/ingest.py's n synthetic articles, understood."""
     out = []
     for a in synthetic(n):
-        raw = RawArticle(url=a["url"], title=a["title"], text=a["text"], source=a["source"])
+        raw = RawArticle(
+            url=a["url"],
+            title=a["title"],
+            text=a["text"],
+            published=datetime.fromisoformat(a["published"]),
+            source=a["source"],
+        )
         out.append(understand(raw))
     return out
 
