@@ -16,10 +16,8 @@ _OPEN_QUOTES = "«“„"
 _CLOSE_QUOTES = "»”"
 _ENDS = (".", "!", "?", "…", "»", '"', "”")
 _HEADING_WORDS = 9  # a line this short without a full stop is a heading or a caption
-# A word of three letters or more, and its first six letters: a crude stem that serves every
-# language here, for inflections live at the word's end. The letter before the word is checked
-# after its first letter, so that the scan skips from letter to letter.
-_STEM_OF_WORD = re.compile(r"([^\W\d_](?<![^\W\d_].)[^\W\d_]{2,5})[^\W\d_]*")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_STEM = 6
 _QUOTE_MARKS = re.compile('[«“„»”"]')
 # Agency datelines that open a lead: "ASTANA. Kazinform –", "Tashkent, Uzbekistan (UzDaily.com) --"
 _DATELINE = re.compile(
@@ -65,7 +63,9 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         return ""
     # each sentence as a set of word stems, all folded at once (a sentence holds no line break)
     folded_sentences = fold("\n".join(s for _, s, _ in candidates)).split("\n")
-    bags = [set(_STEM_OF_WORD.findall(s)) for s in folded_sentences]
+    # a word's first six letters: a crude stem that serves every language here, for inflections
+    # live at the word's end
+    bags = [{w[:_STEM] for w in _WORD.findall(s)} for s in folded_sentences]
     document: Counter[str] = Counter()
     for bag in bags:
         document.update(bag)  # how many sentences share a stem: its centrality
