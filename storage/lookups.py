@@ -356,7 +356,8 @@ async def event_card(
     known = await _event_index(session)
     if event_id is not None:
         found = known.by_id.get(event_id)
-        score, others = 100.0, ()
+        score = 100.0
+        others: tuple[str, ...] = ()
     else:
         query = name_or_key.strip()[:MAX_QUERY]
         if not utils.default_process(query):
@@ -401,12 +402,13 @@ async def _event_page(
         )
         return page, counts.get(event_id, 0)
     # Newest dated articles first, then undated ones; a story counts at its newest article.
-    rows.sort(
+    ordered = sorted(
+        rows,
         key=lambda r: (1, r.published.timestamp(), r.id) if r.published else (0, 0.0, r.id),
         reverse=True,
     )
     limit, offset = max(1, limit), max(0, offset)
-    story_ids = list(dict.fromkeys(r.story_id for r in rows))
+    story_ids = list(dict.fromkeys(r.story_id for r in ordered))
     views = await stories(session, story_ids[offset : offset + limit], reader_lang=reader_lang)
     page = StoryPage(
         stories=tuple(views), offset=offset, limit=limit, has_more=len(story_ids) > offset + limit
@@ -499,8 +501,7 @@ async def _event_index(session: AsyncSession) -> _EventIndex:
         )
     ).one()
     stamp = tuple(int(n or 0) for n in counted)
-    bind = session.get_bind()
-    where = bind.url.render_as_string(hide_password=True)
+    where = session.get_bind().engine.url.render_as_string(hide_password=True)
     known = _event_indexes.get(where)
     if known is not None and known.stamp == stamp:
         return known

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Float, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from storage import models
 
@@ -113,7 +114,7 @@ def spellings(words: Sequence[str], alternatives: Alternatives | None) -> list[l
 # query matched by more articles than that is answered from recent news, which for a news
 # bot is what a reader wants. Ties go to the newer article (higher id).
 MAX_CANDIDATES = 2_000
-_TYPES = {"published": models.UTCDateTime(), "score": Float()}
+_TYPES: dict[str, TypeEngine[Any]] = {"published": models.UTCDateTime(), "score": Float()}
 # (Textual SQL, because FTS5's MATCH/bm25 and nested LIMITs read plainer so; built once.)
 _SQLITE_RANKED = text(
     """
