@@ -326,6 +326,7 @@ async def ingest_items(
                 waiting.append(Outcome(item, Status.FAILED, error=str(exc)))
                 continue
             waiting.extend(Outcome(item, Status.FAILED, error=error) for error in read.errors)
+            _log_warnings(read.warnings)
             waiting.extend(read.articles)
         else:
             results = _read_file(Path(item))
@@ -439,6 +440,7 @@ async def _poll_source(
         logger.warning("source %s failed: %s", source.url, exc.reason)
         return SourceReport(source, tally, error=str(exc))
     hints = SourceHints(name=source.name, country=source.country, lang=source.lang)
+    _log_warnings(read.warnings)
     for error in read.errors:
         tally.add(Outcome(source.url, Status.FAILED, error=error))
     for outcome in await _store_in_batches(db, read.articles, hints=hints, source_id=source.id):
@@ -481,6 +483,12 @@ def _read_file(path: Path) -> Iterator[RawArticle | SourceError]:
 def _take(results: Iterator[RawArticle | SourceError], n: int) -> list[RawArticle | SourceError]:
     # Parsing runs off the event loop, a batch at a time, so a 10 GB .jsonl never sits in memory.
     return list(itertools.islice(results, n))
+
+
+def _log_warnings(warnings: Iterable[str]) -> None:
+    # An entry kept in a lesser form (a teaser) was stored: worth a line, not a failure.
+    for warning in warnings:
+        logger.warning("%s", warning)
 
 
 def _is_url(item: str) -> bool:
