@@ -3,18 +3,22 @@
     python bench/store.py                       # 2,000 pre-understood articles into SQLite
     python bench/store.py -n 5000 --mode single # one transaction per article, as ``store``
     python bench/store.py --database postgresql://postgres@127.0.0.1:5432/test
+    python bench/store.py --prefill 20000      # the same 2,000 into an archive of 20,000
 
 Articles are understood once, before the clock starts (understanding is timed by
 bench/ingest.py); then they are stored into a fresh database, either one transaction per
 article (``--mode single``: find_duplicate → story_candidates → best_story → add) or in
 batches (``--mode batch``: ``bot.services.ingest.save_many``). Each run is repeated
-(``--runs``, a fresh database each time) and the median is printed.
+(``--runs``, a fresh database each time) and the median is printed. ``--prefill N`` stores N
+other synthetic articles (dated across the same year) once, untimed, and starts each run from
+a copy of that archive, to show how storing scales with the archive's size.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import tempfile
@@ -31,12 +35,12 @@ from digests.model import Article, RawArticle  # noqa: E402
 from digests.understand import best_story, understand  # noqa: E402
 
 
-def understood(n: int) -> list[Article]:
-    """Return bench/ingest.py's n synthetic articles, understood."""
+def understood(n: int, *, seed: int = 7, prefix: str = "") -> list[Article]:
+    """Return bench/ingest.py's n synthetic articles, understood (URLs under ``prefix``)."""
     out = []
-    for a in synthetic(n):
+    for a in synthetic(n, seed=seed):
         raw = RawArticle(
-            url=a["url"],
+            url=a["url"].replace("bench.example/", f"bench.example/{prefix}"),
             title=a["title"],
             text=a["text"],
             published=datetime.fromisoformat(a["published"]),
@@ -74,28 +78,39 @@ async def single(db, items: list[Article]) -> int:  # type: ignore[no-untyped-de
 async def batch(db, items: list[Article], size: int) -> int:  # type: ignore[no-untyped-def]
     """Store the articles ``size`` at a time with ``save_many``."""
     from bot.services.ingest import Status, save_many
+    from digests.understand.story import StoryMatcher
 
     new = 0
+    matcher = StoryMatcher()  # one per run, as ingest_items keeps one
     for start in range(0, len(items), size):
         chunk = items[start : start + size]
-        outcomes = await save_many(db, [(a.url or "", a) for a in chunk], source_id=None)
+        pending = [(a.url or "", a) for a in chunk]
+        outcomes = await save_many(db, pending, source_id=None, matcher=matcher)
         new += sum(o.status is Status.NEW for o in outcomes)
     return new
 
 
-async def run_once(items: list[Article], mode: str, size: int, database: str) -> float:
-    """Store the articles into a fresh database and return the seconds it took."""
+async def run_once(
+    items: list[Article], mode: str, size: int, database: str, template: str = ""
+) -> float:
+    """Store the articles into a fresh database and return the seconds it took.
+
+    ``template``: an archive to start from (a SQLite file, or a PostgreSQL database name).
+    """
     from storage import db as storage_db
 
     with tempfile.TemporaryDirectory() as tmp:
         admin = None
         url = database or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if template and not database:
+            shutil.copyfile(template, Path(tmp) / "bench.db")
         if database.startswith("postgres"):
             import asyncpg
 
             name = f"chaikhana_bench_{uuid.uuid4().hex[:12]}"
             admin = await asyncpg.connect(database)
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await admin.execute(f'CREATE DATABASE "{name}"{copy}')
             url = database.rsplit("/", 1)[0] + f"/{name}"
         engine = storage_db.make_engine(url)
         try:
@@ -114,6 +129,38 @@ async def run_once(items: list[Article], mode: str, size: int, database: str) ->
     return elapsed
 
 
+async def prefill(n: int, database: str, tmp: str) -> str:
+    """Store n archive articles once; return the template run_once copies."""
+    from storage import db as storage_db
+
+    archive = understood(n, seed=11, prefix="archive/")
+    url, template = f"sqlite:///{Path(tmp) / 'archive.db'}", str(Path(tmp) / "archive.db")
+    if database.startswith("postgres"):
+        import asyncpg
+
+        template = f"chaikhana_archive_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(database)
+        await admin.execute(f'CREATE DATABASE "{template}"')
+        await admin.close()
+        url = database.rsplit("/", 1)[0] + f"/{template}"
+    engine = storage_db.make_engine(url)
+    try:
+        await storage_db.upgrade(engine)
+        await batch(storage_db.make_sessionmaker(engine), archive, 64)
+    finally:
+        await engine.dispose()
+    return template
+
+
+async def drop(database: str, template: str) -> None:
+    """Drop a PostgreSQL archive template."""
+    import asyncpg
+
+    admin = await asyncpg.connect(database)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    await admin.close()
+
+
 def main() -> None:
     """Understand once, store several times, print the median."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -122,14 +169,29 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64, help="batch size")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database", default="", help="PostgreSQL admin URL (default: SQLite)")
+    parser.add_argument("--prefill", type=int, default=0, help="archive articles stored first")
     args = parser.parse_args()
     started = time.perf_counter()
     items = understood(args.n)
     print(f"understood {len(items)} articles in {time.perf_counter() - started:.1f} s")
     times = []
-    for _ in range(args.runs):
-        times.append(asyncio.run(run_once(items, args.mode, args.size, args.database)))
-        print(f"  {args.mode}: {times[-1]:.2f} s = {1000 * times[-1] / len(items):.2f} ms/article")
+    with tempfile.TemporaryDirectory() as tmp:
+        template = ""
+        if args.prefill:
+            started = time.perf_counter()
+            template = asyncio.run(prefill(args.prefill, args.database, tmp))
+            print(f"archive of {args.prefill} in {time.perf_counter() - started:.1f} s")
+        try:
+            for _ in range(args.runs):
+                elapsed = asyncio.run(
+                    run_once(items, args.mode, args.size, args.database, template)
+                )
+                times.append(elapsed)
+                ms = 1000 * elapsed / len(items)
+                print(f"  {args.mode}: {elapsed:.2f} s = {ms:.2f} ms/article")
+        finally:
+            if template and args.database.startswith("postgres"):
+                asyncio.run(drop(args.database, template))
     median = statistics.median(times)
     print(
         f"{args.mode} (size {args.size if args.mode == 'batch' else 1}): median of {len(times)} "

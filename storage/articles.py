@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -412,32 +413,6 @@ def _link_events(conn: Connection, batch: Sequence[Article], article_ids: Sequen
     )
 
 
-@cache
-def _candidates_query(dated: bool, excluding: bool) -> Select[Any]:
-    """Build (once per shape) the query ranking articles by how many keys they share."""
-    a, k = _articles.c, _keys.c
-    shared = func.count().label("shared")
-    ranked = select(k.article_id, shared).where(k.key.in_(bindparam("keys", expanding=True)))
-    if dated or excluding:
-        ranked = ranked.join(_articles, a.id == k.article_id)
-    if dated:
-        when = func.coalesce(a.published, a.ingested_at)
-        ranked = ranked.where(when >= bindparam("since"), when <= bindparam("until"))
-    if excluding:
-        ranked = ranked.where(a.id != bindparam("exclude"))
-    ranked_sq = (
-        ranked.group_by(k.article_id)
-        .order_by(shared.desc(), k.article_id.desc())
-        .limit(bindparam("limit", type_=Integer))
-        .subquery()
-    )
-    return (
-        select(a.id, a.story_id, a.features)
-        .join(ranked_sq, ranked_sq.c.article_id == a.id)
-        .order_by(ranked_sq.c.shared.desc(), a.id.desc())
-    )
-
-
 async def story_candidates(
     session: AsyncSession,
     keys: Iterable[str],
@@ -447,29 +422,29 @@ async def story_candidates(
     limit: int = 50,
     exclude_article_id: int | None = None,
 ) -> list[StoryCandidate]:
-    """Return stored articles sharing the most keys, dated within ``days`` of ``around``."""
-    wanted = sorted(set(keys))
-    if not wanted or limit <= 0:
+    """Return stored articles sharing the most keys, dated within ``days`` of ``around``.
+
+    One article's :func:`story_candidates_many`, so storing one at a time and a batch at a
+    time find the same candidates.
+    """
+    if limit <= 0:
         return []
-    params: dict[str, Any] = {"keys": wanted, "limit": limit, "exclude": exclude_article_id}
-    if around is not None:
-        params["since"] = around - timedelta(days=days)
-        params["until"] = around + timedelta(days=days)
-    stmt = _candidates_query(around is not None, exclude_article_id is not None)
-    conn = await session.connection()
-    rows = (await conn.execute(stmt, params)).all()
-    return [
-        StoryCandidate(
-            article_id=r.id, story_id=r.story_id, features=StoryFeatures.from_json(r.features)
-        )
-        for r in rows
-    ]
+    extra = 1 if exclude_article_id is not None else 0
+    ranked = await story_candidates_many(session, [(keys, around)], days=days, limit=limit + extra)
+    found = [r.candidate for r in ranked[0] if r.candidate.article_id != exclude_article_id]
+    return found[:limit]
 
 
 # Candidates for a whole batch: the postings of the batch's keys are read once and counted
 # here, which is several times cheaper than a GROUP BY over (article, candidate) pairs in
 # SQLite; then one query dates the articles found and one reads the features of the few
-# that make some article's list. Ranking, date window and limit are story_candidates'.
+# that make some article's list.
+#
+# A key's postings are read newest first, within the date window of the batch's articles
+# that have it, and at most POSTINGS_PER_KEY of them: a key every tenth article carries would
+# otherwise cost every new article a read of a tenth of the archive. A story is found
+# through its rarer keys; a common one only adds its most recent articles.
+POSTINGS_PER_KEY = 200
 
 
 def _by_dialect(
@@ -488,14 +463,56 @@ def _by_dialect(
     }
 
 
-# Keys stay a plain IN list on PostgreSQL too: its generic plan for ``key = ANY(:array)``
-# scanned far more of article_keys than the custom plan of an IN list does.
-_POSTINGS = dict.fromkeys(
-    ("sqlite", "postgresql"),
-    select(_keys.c.key, _keys.c.article_id).where(
-        _keys.c.key.in_(bindparam("keys", expanding=True))
-    ),
-)
+# Keys per postings statement: one branch of a UNION ALL per key (SQLite allows 500), the
+# list padded with a key no article has, so each backend compiles and prepares one text.
+_KEYS_PER_QUERY = 32
+_NO_KEY = ""
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+@cache
+def _postings_query() -> Any:
+    """Build ``_KEYS_PER_QUERY`` keys' newest postings within each key's date window."""
+    a, k = _articles.c, _keys.c
+    when = func.coalesce(a.published, a.ingested_at)
+    branches = []
+    for i in range(_KEYS_PER_QUERY):
+        newest = (
+            select(k.key, k.article_id)
+            .join(_articles, a.id == k.article_id)
+            .where(
+                k.key == bindparam(f"key{i}"),
+                when >= bindparam(f"since{i}"),
+                when <= bindparam(f"until{i}"),
+            )
+            .order_by(k.article_id.desc())
+            .limit(bindparam("cap", type_=Integer))
+            .subquery()
+        )
+        branches.append(select(newest.c.key, newest.c.article_id))
+    return union_all(*branches)
+
+
+async def _postings(
+    conn: Any, windows: dict[str, tuple[datetime, datetime]], cap: int
+) -> dict[str, list[int]]:
+    """Return each key's newest ``cap`` article ids dated within its window."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    keys = sorted(windows)
+    stmt = _postings_query()
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        params: dict[str, Any] = {"cap": cap}
+        for i in range(_KEYS_PER_QUERY):
+            key = chunk[i] if i < len(chunk) else _NO_KEY
+            since, until = windows.get(key, (_LATEST, _EARLIEST))
+            params.update({f"key{i}": key, f"since{i}": since, f"until{i}": until})
+        for key, article_id in (await conn.execute(stmt, params)).all():
+            postings[key].append(article_id)
+    return postings
+
+
 _DATED = _by_dialect(
     (_articles.c.id, _articles.c.story_id, _articles.c.published, _articles.c.ingested_at),
     _articles.c.id,
@@ -534,12 +551,14 @@ async def story_candidates_many(
     *,
     days: int = 14,
     limit: int = 50,
+    known: Mapping[int, StoryFeatures] | None = None,
 ) -> list[list[RankedCandidate]]:
-    """Return :func:`story_candidates` for each (keys, around) pair, in three queries.
+    """Return :func:`story_candidates` for each (keys, around) pair, in a few queries.
 
     Each list is ranked as story_candidates ranks it (most shared keys first, then
     newest) and carries the shared-key counts, so a caller can merge in candidates of
-    its own (the earlier articles of a batch not stored yet).
+    its own (the earlier articles of a batch not stored yet). ``known``: the features of
+    stored articles the caller has already (articles are never updated), not read again.
     """
     found: list[list[RankedCandidate]] = [[] for _ in wanted]
     keysets = [frozenset(keys) for keys, _ in wanted]
@@ -547,10 +566,28 @@ async def story_candidates_many(
     if limit <= 0 or not all_keys:
         return found
     window = timedelta(days=days)
+    arounds = [
+        None if around is None else around if around.tzinfo else around.replace(tzinfo=UTC)
+        for _, around in wanted
+    ]
+    # each key's window: the union of the windows of the articles that have it
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for keys, around in zip(keysets, arounds, strict=True):
+        since, until = (
+            (_EARLIEST, _LATEST) if around is None else (around - window, around + window)
+        )
+        for key in keys:
+            known = windows.get(key)
+            windows[key] = (
+                (since, until)
+                if known is None
+                else (
+                    min(known[0], since),
+                    max(known[1], until),
+                )
+            )
     conn = await session.connection()
-    postings: dict[str, list[int]] = defaultdict(list)
-    for key, article_id in await _chunked(conn, _POSTINGS, "keys", all_keys):
-        postings[key].append(article_id)
+    postings = await _postings(conn, windows, POSTINGS_PER_KEY)
     counts: list[Counter[int]] = []
     for keys in keysets:
         shared: Counter[int] = Counter()
@@ -563,18 +600,20 @@ async def story_candidates_many(
         for r in await _chunked(conn, _DATED, "ids", touched)
     }
     ranked: list[list[tuple[int, int]]] = []
-    for shared, (_, around) in zip(counts, wanted, strict=True):
+    for shared, around in zip(counts, arounds, strict=True):
         pairs = ((n, i) for i, n in shared.items() if i in dated)
         if around is not None:
-            around = around if around.tzinfo else around.replace(tzinfo=UTC)  # naive is UTC
             since, until = around - window, around + window
             pairs = ((n, i) for n, i in pairs if since <= dated[i][1] <= until)
         ranked.append(heapq.nlargest(limit, pairs))
-    chosen = sorted({i for pairs in ranked for _, i in pairs})
-    features = {
-        r.id: StoryFeatures.from_json(r.features)
-        for r in await _chunked(conn, _FEATURES, "ids", chosen)
-    }
+    known = known or {}
+    chosen = {i for pairs in ranked for _, i in pairs}
+    features = {i: known[i] for i in chosen if i in known}
+    unknown = sorted(chosen.difference(features))
+    features.update(
+        (r.id, StoryFeatures.from_json(r.features))
+        for r in await _chunked(conn, _FEATURES, "ids", unknown)
+    )
     for position, pairs in enumerate(ranked):
         found[position] = [
             RankedCandidate(

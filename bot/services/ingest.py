@@ -24,6 +24,7 @@ from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from digests.sources.read import read_url
 from digests.understand import best_story, understand
+from digests.understand.story import Signals, StoryMatcher, best_of, signals
 from storage import articles, sources
 from storage.errors import NotFound
 from storage.sources import SourceRecord
@@ -101,6 +102,7 @@ async def store_many(
     *,
     hints: SourceHints = SourceHints(),
     source_id: int | None = None,
+    matcher: StoryMatcher | None = None,
 ) -> list[Outcome]:
     """Understand raw articles and store each once, a batch per transaction.
 
@@ -109,7 +111,7 @@ async def store_many(
     """
     understood = [_understand(raw, hints) for raw in raws]
     pending = [u for u in understood if not isinstance(u, Outcome)]
-    saved = iter(await save_many(db, pending, source_id=source_id))
+    saved = iter(await save_many(db, pending, source_id=source_id, matcher=matcher))
     return [u if isinstance(u, Outcome) else next(saved) for u in understood]
 
 
@@ -147,6 +149,7 @@ async def save_many(
     pending: Sequence[tuple[str, Article]],
     *,
     source_id: int | None,
+    matcher: StoryMatcher | None = None,
 ) -> list[Outcome]:
     """Store understood articles, each once, in one transaction; one outcome per article.
 
@@ -160,12 +163,19 @@ async def save_many(
     transaction of its own with :func:`save`, so one bad article fails alone and the
     others land. Nothing half-written stays in the database either way. Outcomes are
     the same as storing the articles one by one in order with :func:`save`.
+
+    ``matcher`` remembers the story features of the articles stored, so the next batches of
+    one run neither read nor decode them again; pass one per run, for one database.
     """
     if not pending:
         return []
+    matcher = matcher or StoryMatcher()
+    own: dict[int, Signals] = {}
     try:
         async with db() as session, session.begin():
-            outcomes = await _save_batch(session, pending, source_id=source_id)
+            outcomes = await _save_batch(
+                session, pending, source_id=source_id, matcher=matcher, own=own
+            )
     except (SQLAlchemyError, NotFound) as exc:
         logger.warning(
             "storing a batch of %d failed (%s); storing its articles one by one",
@@ -173,11 +183,22 @@ async def save_many(
             type(exc).__name__,
         )
         return [await save(db, item, article, source_id=source_id) for item, article in pending]
+    # Committed: the ids are the articles' for good.
+    for outcome in outcomes:
+        if outcome.status is Status.NEW and outcome.article and outcome.article_id:
+            matcher.remember(
+                outcome.article_id, outcome.article.features, own.get(id(outcome.article))
+            )
     return outcomes
 
 
 async def _save_batch(
-    session: AsyncSession, pending: Sequence[tuple[str, Article]], *, source_id: int | None
+    session: AsyncSession,
+    pending: Sequence[tuple[str, Article]],
+    *,
+    source_id: int | None,
+    matcher: StoryMatcher,
+    own: dict[int, Signals],
 ) -> list[Outcome]:
     """Dedupe, match stories and insert a batch inside the caller's transaction."""
     batch = [article for _, article in pending]
@@ -208,9 +229,13 @@ async def _save_batch(
     items = _match_stories(
         [batch[p] for p in kept],
         await articles.story_candidates_many(
-            session, [(batch[p].features.keys, batch[p].published) for p in kept]
+            session,
+            [(batch[p].features.keys, batch[p].published) for p in kept],
+            known=matcher.features,
         ),
         source_id=source_id,
+        matcher=matcher,
+        own=own,
     )
     stored = await articles.add_many(session, items)
     ids: dict[int, int] = {}
@@ -237,21 +262,30 @@ def _match_stories(
     source_id: int | None,
     days: int = 14,
     limit: int = 50,
+    matcher: StoryMatcher | None = None,
+    own: dict[int, Signals] | None = None,
 ) -> list[articles.BatchItem]:
     """Pick each article's story among stored candidates and the batch's earlier articles.
 
     Ranks the union as ``story_candidates`` would have, had the earlier articles of the
     batch been stored already (they would have the newest ids), so each article gets the
-    story it would get stored one at a time.
+    story it would get stored one at a time. Each article's features are decoded once
+    (``matcher`` remembers stored ones across batches); ``own`` receives the batch's, by
+    ``id(article)``.
     """
+    matcher = matcher or StoryMatcher()
+    own = {} if own is None else own
     now = datetime.now(UTC)
     window = timedelta(days=days)
     items: list[articles.BatchItem] = []
     # The story of each earlier article: a stored story id, or a negative stand-in
     # -(n + 1) for the story the batch's n-th article starts.
     stories: list[int] = []
+    mine_signals: list[Signals] = []
     for n, (article, ranked) in enumerate(zip(batch, stored_candidates, strict=True)):
         keys = article.features.keys
+        article_signals = own[id(article)] = signals(article.features)
+        mine_signals.append(article_signals)
         mine: list[tuple[int, int, StoryCandidate]] = [
             (r.shared, r.candidate.article_id, r.candidate) for r in ranked
         ]
@@ -267,7 +301,16 @@ def _match_stories(
                 # Not stored yet, so newer than any stored article: rank above equal counts.
                 mine.append((shared, _UNSTORED + m, candidate))
         mine.sort(key=lambda c: (c[0], c[1]), reverse=True)
-        story = best_story(article.features, [c for *_, c in mine[:limit]])
+        story = best_of(
+            article_signals,
+            (
+                (
+                    c.story_id,
+                    mine_signals[-c.article_id - 1] if c.article_id < 0 else matcher.signals(c),
+                )
+                for *_, c in mine[:limit]
+            ),
+        )
         if story is None:
             stories.append(-(n + 1))
             items.append(articles.BatchItem(article, source_id=source_id))
@@ -308,10 +351,13 @@ async def ingest_items(
     article per file), so outcomes come in bursts, in the order the items were read.
     """
     waiting: list[RawArticle | Outcome] = []
+    matcher = StoryMatcher()  # one run, one database: stored articles' features remembered
 
     async def flush() -> list[Outcome]:
         raws = [w for w in waiting if isinstance(w, RawArticle)]
-        stored = iter(await _store_in_batches(db, raws, hints=hints, source_id=None))
+        stored = iter(
+            await _store_in_batches(db, raws, hints=hints, source_id=None, matcher=matcher)
+        )
         done = [w if isinstance(w, Outcome) else next(stored) for w in waiting]
         waiting.clear()
         return done
@@ -353,12 +399,14 @@ async def _store_in_batches(
     *,
     hints: SourceHints,
     source_id: int | None,
+    matcher: StoryMatcher | None = None,
 ) -> list[Outcome]:
     """Store raw articles BATCH at a time; one outcome per article, in order."""
     outcomes: list[Outcome] = []
+    matcher = matcher or StoryMatcher()
     for start in range(0, len(raws), BATCH):
         batch = raws[start : start + BATCH]
-        outcomes += await store_many(db, batch, hints=hints, source_id=source_id)
+        outcomes += await store_many(db, batch, hints=hints, source_id=source_id, matcher=matcher)
     return outcomes
 
 

@@ -9,11 +9,11 @@ weigh little, so that sharing them never joins two stories on its own.
 
 from __future__ import annotations
 
-import heapq
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 
@@ -317,56 +317,93 @@ def features(
     )
 
 
-def _jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """An article's story features decoded once, for comparing it with many others."""
+
+    day: int | None  # the publication day's ordinal
+    sketch: frozenset[int]
+    countries: frozenset[str]
+    phase: str | None
+    weights: dict[str, float]  # anchor → weight
+    total: float
+    initial: tuple[str, ...]  # "w:" anchors of names seen only opening a sentence
+
+
+def signals(feats: StoryFeatures) -> Signals:
+    """Decode the features :func:`similarity` compares."""
+    data = feats.data
+    published = data.get("published")
+    day = None
+    if published:
+        try:
+            day = date.fromisoformat(published[:10]).toordinal()
+        except ValueError:
+            day = None
+    anchors_: dict[str, int] = data.get("anchors", {})
+    weights = {a: weight(a) for a in anchors_}
+    return Signals(
+        day=day,
+        sketch=frozenset(data.get("sketch", ())),
+        countries=frozenset(data.get("countries", ())),
+        phase=data.get("phase"),
+        weights=weights,
+        total=sum(weights.values()),
+        initial=tuple(f"w:{w}" for w in data.get("initial", ())),
+    )
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     """Estimate the Jaccard similarity of two shingle sets from their bottom-k sketches."""
     if not a or not b:
         return 0.0
-    union = heapq.nsmallest(SKETCH_SIZE, set(a).union(b))
-    both = set(a).intersection(b)
-    return sum(1 for h in union if h in both) / len(union)
-
-
-def _days_apart(a: str | None, b: str | None) -> int | None:
-    if not a or not b:
-        return None
-    try:
-        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
-    except ValueError:
-        return None
-
-
-def _total(anchors_: Iterable[str]) -> float:
-    return sum(weight(a) for a in anchors_)
+    both = a & b
+    if not both:
+        return 0.0
+    union = a | b
+    if len(union) <= SKETCH_SIZE:
+        return len(both) / len(union)
+    # the union's sketch: its SKETCH_SIZE smallest hashes
+    cut = sorted(union)[SKETCH_SIZE - 1]
+    return sum(1 for h in both if h <= cut) / SKETCH_SIZE
 
 
 def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     """Return how surely two articles tell the same story, 0..1; above 0.5 they do."""
-    days = _days_apart(a.data.get("published"), b.data.get("published"))
+    return _similarity(signals(a), signals(b))
+
+
+def _similarity(a: Signals, b: Signals) -> float:
+    """Return :func:`similarity` of two decoded articles."""
+    days = None if a.day is None or b.day is None else abs(a.day - b.day)
     if days is not None and days > _MAX_DAYS:
         return 0.0
-    content = _jaccard(a.data.get("sketch", ()), b.data.get("sketch", ()))
+    content = _jaccard(a.sketch, b.sketch)
     if content >= _NEAR_DUPLICATE:
         return 1.0
-    ca, cb = set(a.data.get("countries", ())), set(b.data.get("countries", ()))
-    if ca and cb and not ca & cb:
+    if a.countries and b.countries and a.countries.isdisjoint(b.countries):
         return 0.0  # about different countries: a different story
-    pa, pb = a.data.get("phase"), b.data.get("phase")
-    if pa and pb and pa != pb:
+    if a.phase and b.phase and a.phase != b.phase:
         return 0.0  # the forum as a whole and its second day: two stories
-    aa: dict[str, int] = a.data.get("anchors", {})
-    ab: dict[str, int] = b.data.get("anchors", {})
-    shared = aa.keys() & ab.keys()
+    wa, wb = a.weights, b.weights
+    shared = wa.keys() & wb.keys()
     # a name that opens a sentence in one article and sits inside one in the other
-    shared |= {f"w:{w}" for w in a.data.get("initial", ()) if f"w:{w}" in ab}
-    shared |= {f"w:{w}" for w in b.data.get("initial", ()) if f"w:{w}" in aa}
-    total_a, total_b = _total(aa), _total(ab)
+    shared.update(w for w in a.initial if w in wb)
+    shared.update(w for w in b.initial if w in wa)
+    total_a, total_b = a.total, b.total
     if (not shared or not total_a or not total_b) and content < _SHARED_PASSAGES:
         return 0.0
-    specific = [s for s in shared if weight(s) >= 1.0]
+    score = 0.0
+    specific = []
+    for s in shared:
+        w = wa[s] if s in wa else wb[s]
+        score += w
+        if w >= 1.0:
+            specific.append(s)
     # shared passages (same language): a quoted decree, a repeated quotation
     if content >= _SHARED_TEXT:
         specific.append("c:")
-    score = _total(shared) + _CONTENT_WEIGHT * content
+    score += _CONTENT_WEIGHT * content
     # an article with hardly any anchors is measured against what a match needs at least
     overlap = score / max(min(total_a, total_b), _MIN_SCORE)
     # several specific anchors, of more than one kind unless there are many names, and a fair
@@ -386,9 +423,57 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
 
 def best_story(feats: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
     """Return the story id of the candidate that tells the same story, or None."""
+    return best_of(signals(feats), [(c.story_id, signals(c.features)) for c in candidates])
+
+
+def best_of(article: Signals, candidates: Iterable[tuple[int, Signals]]) -> int | None:
+    """Return the story id of the (story id, signals) candidate telling the same story, or None.
+
+    The first of the best-scoring candidates wins, as in :func:`best_story`.
+    """
     best: tuple[float, int] | None = None
-    for candidate in candidates:
-        score = similarity(feats, candidate.features)
+    for story_id, candidate in candidates:
+        score = _similarity(article, candidate)
         if score > 0.5 and (best is None or score > best[0]):
-            best = (score, candidate.story_id)
+            best = (score, story_id)
+            if score >= 1.0:
+                break  # nothing scores higher, and the first of equals wins
     return best[1] if best else None
+
+
+class StoryMatcher:
+    """Remember the decoded features of stored articles by id, for one ingest run.
+
+    Articles are never updated, so an id's features stay what they were for as long as the
+    ids name one database's articles: keep one matcher per run (or per database).
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._features: dict[int, StoryFeatures] = {}
+        self._signals: dict[int, Signals] = {}
+
+    @property
+    def features(self) -> Mapping[int, StoryFeatures]:
+        """Return the features of the stored articles remembered, by article id."""
+        return self._features
+
+    def remember(
+        self, article_id: int, feats: StoryFeatures, decoded: Signals | None = None
+    ) -> Signals:
+        """Remember a stored article's features (and their signals, if decoded); return these."""
+        if self._features.get(article_id) is feats:
+            return self._signals[article_id]
+        if len(self._features) >= self._size:
+            # forget the oldest half: candidates are mostly recent articles
+            for old in list(self._features)[: self._size // 2]:
+                del self._features[old], self._signals[old]
+        sig = self._signals[article_id] = decoded or signals(feats)
+        self._features[article_id] = feats
+        return sig
+
+    def signals(self, candidate: StoryCandidate) -> Signals:
+        """Return a candidate's signals, decoding a stored one's once."""
+        if candidate.article_id <= 0:  # not stored: nothing to remember it by
+            return signals(candidate.features)
+        return self.remember(candidate.article_id, candidate.features)
