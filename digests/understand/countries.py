@@ -162,12 +162,16 @@ def _lookup() -> tuple[dict[str, str], list[str], list[str]]:
     return exact, names, codes
 
 
+# What a reader may type for a country besides its name: "Uzbek", "казахский", "Astana".
+_LOOKUP_KINDS = frozenset({"name", "adjective", "city"})
+
+
 def _inflected(folded: str) -> str | None:
-    """Return the country whose name the word is an inflection of (Казахстане → kz)."""
+    """Return the country the words name, inflected or not (Казахстане, Uzbek, Astana → …)."""
     # a user may type a name in lower case; in text only a capitalised word is a name
     toks = tokens(folded[:1].upper() + folded[1:])
     for hit in gazetteer().find(toks):
-        if hit.form.kind == "name" and hit.start == 0 and hit.end == len(folded):
+        if hit.form.kind in _LOOKUP_KINDS and hit.start == 0 and hit.end == len(folded):
             return hit.form.value
     return None
 

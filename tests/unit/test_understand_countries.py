@@ -77,6 +77,25 @@ def test_resolve_other_names(query: str, code: str) -> None:
     assert match is not None and match.code == code
 
 
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        pytest.param("Uzbek", "uz", id="en-demonym"),
+        pytest.param("Tajik", "tj", id="en-demonym-tj"),
+        pytest.param("Таджик", "tj", id="ru-demonym"),
+        pytest.param("казахский", "kz", id="ru-adjective"),
+        pytest.param("Turkmen", "tm", id="en-turkmen"),
+        pytest.param("Astana", "kz", id="capital"),
+        pytest.param("Бишкек", "kg", id="capital-cyrillic"),
+        pytest.param("Toshkent", "uz", id="capital-uz-latin"),
+        pytest.param("Душанбе", "tj", id="capital-tj"),
+    ],
+)
+def test_resolve_takes_what_readers_type_for_a_country(query: str, code: str) -> None:
+    match = countries.resolve(query)
+    assert match is not None and match.code == code and match.exact
+
+
 def test_name_and_flag() -> None:
     assert countries.name("kz", "ru") == "Казахстан"
     assert countries.name("uz", "uz") == "Oʻzbekiston"
