@@ -294,6 +294,8 @@ def _show(out: TextIO, outcome: Outcome) -> None:
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     """Run the bot until it is stopped."""
     cfg.require_token()
+    if not args.verbose:  # a service logs what it does, at the configured level
+        logging.getLogger().setLevel(cfg.logging.level)
     from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
 
     run_bot(cfg)
