@@ -5,7 +5,6 @@ Functions take the session first and never commit; the caller owns the transacti
 
 from __future__ import annotations
 
-import heapq
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -524,6 +524,15 @@ _FEATURES = _by_dialect((_articles.c.id, _articles.c.features), _articles.c.id, 
 _IN_CHUNK = 10_000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_UNDATED = np.iinfo(np.int64).min  # not among the articles dated: deleted since
+
+
+def _micros(when: datetime) -> int:
+    """Return an aware datetime as microseconds since the epoch."""
+    return (when - _EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True, slots=True)
 class RankedCandidate:
     """A story candidate with how many keys it shares with the article it was found for."""
@@ -588,24 +597,40 @@ async def story_candidates_many(
             )
     conn = await session.connection()
     postings = await _postings(conn, windows, POSTINGS_PER_KEY)
-    counts: list[Counter[int]] = []
-    for keys in keysets:
-        shared: Counter[int] = Counter()
-        for key in keys:
-            shared.update(postings.get(key, ()))
-        counts.append(shared)
-    touched = sorted(set().union(*counts))
+    # Per article: the ids of its keys' postings, counted, dated within its window and
+    # ranked, with numpy: synthetic or not, an article meets thousands of postings.
+    touched = sorted({i for ids in postings.values() for i in ids})
     dated = {
         r.id: (r.story_id, r.published or r.ingested_at)
         for r in await _chunked(conn, _DATED, "ids", touched)
     }
+    by_key = {
+        key: (
+            np.fromiter(ids, dtype=np.int64, count=len(ids)),
+            np.fromiter(
+                (_micros(dated[i][1]) if i in dated else _UNDATED for i in ids),
+                dtype=np.int64,
+                count=len(ids),
+            ),
+        )
+        for key, ids in postings.items()
+    }
     ranked: list[list[tuple[int, int]]] = []
-    for shared, around in zip(counts, arounds, strict=True):
-        pairs = ((n, i) for i, n in shared.items() if i in dated)
-        if around is not None:
-            since, until = around - window, around + window
-            pairs = ((n, i) for n, i in pairs if since <= dated[i][1] <= until)
-        ranked.append(heapq.nlargest(limit, pairs))
+    for keys, around in zip(keysets, arounds, strict=True):
+        parts = [by_key[key] for key in keys if key in by_key]
+        if not parts:
+            ranked.append([])
+            continue
+        ids = np.concatenate([p[0] for p in parts])
+        when = np.concatenate([p[1] for p in parts])
+        if around is None:
+            ids = ids[when != _UNDATED]
+        else:
+            ids = ids[(when >= _micros(around - window)) & (when <= _micros(around + window))]
+        unique, shared = np.unique(ids, return_counts=True)
+        # most shared keys first, then the newest
+        order = np.lexsort((-unique, -shared))[:limit]
+        ranked.append(list(zip(shared[order].tolist(), unique[order].tolist(), strict=True)))
     known = known or {}
     chosen = {i for pairs in ranked for _, i in pairs}
     features = {i: known[i] for i in chosen if i in known}
