@@ -444,7 +444,7 @@ async def story_candidates(
 # that have it, and at most POSTINGS_PER_KEY of them: a key every tenth article carries would
 # otherwise cost every new article a read of a tenth of the archive. A story is found
 # through its rarer keys; a common one only adds its most recent articles.
-POSTINGS_PER_KEY = 200
+POSTINGS_PER_KEY = 100
 
 
 def _by_dialect(
@@ -604,14 +604,11 @@ async def story_candidates_many(
         r.id: (r.story_id, r.published or r.ingested_at)
         for r in await _chunked(conn, _DATED, "ids", touched)
     }
+    micros = {i: _micros(when) for i, (_, when) in dated.items()}
     by_key = {
         key: (
             np.fromiter(ids, dtype=np.int64, count=len(ids)),
-            np.fromiter(
-                (_micros(dated[i][1]) if i in dated else _UNDATED for i in ids),
-                dtype=np.int64,
-                count=len(ids),
-            ),
+            np.fromiter((micros.get(i, _UNDATED) for i in ids), dtype=np.int64, count=len(ids)),
         )
         for key, ids in postings.items()
     }
