@@ -475,7 +475,6 @@ _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 def _postings_query() -> Any:
     """Build ``_KEYS_PER_QUERY`` keys' newest postings within each key's date window."""
     a, k = _articles.c, _keys.c
-    when = func.coalesce(a.published, a.ingested_at)
     branches = []
     for i in range(_KEYS_PER_QUERY):
         newest = (
@@ -483,8 +482,14 @@ def _postings_query() -> Any:
             .join(_articles, a.id == k.article_id)
             .where(
                 k.key == bindparam(f"key{i}"),
-                when >= bindparam(f"since{i}"),
-                when <= bindparam(f"until{i}"),
+                # An undated article may be from any day: the matcher, not the window, decides.
+                or_(
+                    a.published.is_(None),
+                    and_(
+                        a.published >= bindparam(f"since{i}"),
+                        a.published <= bindparam(f"until{i}"),
+                    ),
+                ),
             )
             .order_by(k.article_id.desc())
             .limit(bindparam("cap", type_=Integer))
@@ -526,6 +531,7 @@ _IN_CHUNK = 10_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNDATED = np.iinfo(np.int64).min  # not among the articles dated: deleted since
+_NO_DATE = np.iinfo(np.int64).max  # stored without a publication date: any window may hold it
 
 
 def _micros(when: datetime) -> int:
@@ -601,10 +607,10 @@ async def story_candidates_many(
     # ranked, with numpy: synthetic or not, an article meets thousands of postings.
     touched = sorted({i for ids in postings.values() for i in ids})
     dated = {
-        r.id: (r.story_id, r.published or r.ingested_at)
+        r.id: (r.story_id, r.published)
         for r in await _chunked(conn, _DATED, "ids", touched)
     }
-    micros = {i: _micros(when) for i, (_, when) in dated.items()}
+    micros = {i: _NO_DATE if when is None else _micros(when) for i, (_, when) in dated.items()}
     by_key = {
         key: (
             np.fromiter(ids, dtype=np.int64, count=len(ids)),
@@ -623,7 +629,8 @@ async def story_candidates_many(
         if around is None:
             ids = ids[when != _UNDATED]
         else:
-            ids = ids[(when >= _micros(around - window)) & (when <= _micros(around + window))]
+            inside = (when >= _micros(around - window)) & (when <= _micros(around + window))
+            ids = ids[inside | (when == _NO_DATE)]
         unique, shared = np.unique(ids, return_counts=True)
         # most shared keys first, then the newest
         order = np.lexsort((-unique, -shared))[:limit]

@@ -374,7 +374,9 @@ async def test_story_candidates_respect_the_date_window(
             source_id=None,
             story_id=None,
         )
-        undated = await articles.add(  # falls back to ingested_at, i.e. now
+        # Undated (a page or file that gave no date): it may be from any day, so every window
+        # holds it and the story matcher decides; ingested_at says nothing of the news's day.
+        undated = await articles.add(
             session,
             make_article(published=None, features=_features("k")),
             source_id=None,
@@ -385,8 +387,8 @@ async def test_story_candidates_respect_the_date_window(
         wide = await articles.story_candidates(session, ["k"], around=around, days=30)
         anytime = await articles.story_candidates(session, ["k"], around=None)
         now = await articles.story_candidates(session, ["k"], around=datetime.now(UTC), days=1)
-    assert {c.article_id for c in window} == {inside.id}
-    assert {c.article_id for c in wide} == {inside.id, late.id, early.id}
+    assert {c.article_id for c in window} == {inside.id, undated.id}
+    assert {c.article_id for c in wide} == {inside.id, late.id, early.id, undated.id}
     assert {c.article_id for c in anytime} == {inside.id, late.id, early.id, undated.id}
     assert {c.article_id for c in now} == {undated.id}
 
