@@ -26,6 +26,10 @@ from digests.understand._text import fold, skeleton
 from digests.understand._trie import trie_pattern
 
 SKETCH_SIZE = 128  # a bottom-k sketch: exact Jaccard for texts of up to this many shingles
+# The smallest shingle hashes are also lookup keys, so an archive can find an article that
+# shares a passage but no name (a rewrite of a wire story); two texts sharing a fifth of
+# their shingles share one of them with near certainty, unrelated texts almost never.
+SKETCH_KEYS = 16
 _MAX_ANCHORS = 48
 _SHINGLE = 3
 _MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
@@ -302,13 +306,15 @@ def features(
     counted, initial = _anchors(body, event_keys, mentions)
     ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
     kept = dict(ranked[:_MAX_ANCHORS])
+    shingles = sketch(f"{title}\n{text}", words)
     keys = frozenset(a for a in kept if weight(a) >= 1.0)
+    keys |= {f"s:{h:x}" for h in shingles[:SKETCH_KEYS]}
     return StoryFeatures(
         keys=keys,
         data={
             "anchors": kept,
             "initial": sorted(a for a in initial if a not in _common())[:_MAX_ANCHORS],
-            "sketch": sketch(f"{title}\n{text}", words),
+            "sketch": shingles,
             "published": published.isoformat() if published else None,
             "countries": list(countries),
             # only a report on an event has a day of it

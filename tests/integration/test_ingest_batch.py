@@ -40,12 +40,26 @@ def seed(number: str) -> RawArticle:
     return raw
 
 
+# Different news, so that articles differing only by their number are not near-duplicates.
+NEWS = (
+    ("Toshkentda IT Park yangi ofis ochdi", "IT Park rezidentlari soni {n} taga yetdi."),
+    ("Samarqandda data-markaz quriladi", "Yangi data-markazning quvvati {n} megavatt boʻladi."),
+    ("Buxoroda xakaton yakunlandi", "Musobaqada {n} nafar yosh dasturchi ishtirok etdi."),
+    ("Namanganda davlat xizmatlari koʻpaydi", "Onlayn xizmatlar soni {n} taga oshdi."),
+    ("Andijonda startaplarga grant berildi", "Grantlar jamgʻarmasi {n} mlrd soʻmni tashkil etdi."),
+    ("Xorazmda internet tezligi oshdi", "Tarmoq {n} ta qishloqqa yetkazildi."),
+    ("Fargʻonada IT maktab ochildi", "Maktabda {n} nafar oʻquvchi bepul oʻqiydi."),
+    ("Qarshida onlayn toʻlovlar oʻsdi", "Bir oyda {n} ming tranzaksiya amalga oshirildi."),
+)
+
+
 def raw(n: int, **fields: Any) -> RawArticle:
     """Return a distinct little article."""
+    title, text = NEWS[n % len(NEWS)]
     values: dict[str, Any] = {
         "url": f"https://kun.uz/news/{n}",
-        "title": f"Toshkentda IT Park yangi ofis ochdi {n}",
-        "text": f"Toshkentda IT Park rezidentlari soni {n} taga yetdi. Bu yil yangi loyihalar.",
+        "title": f"{title} {n}",
+        "text": text.format(n=n) + " Bu yil yangi loyihalar kutilmoqda.",
     }
     values.update(fields)
     return RawArticle(**values)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.services.ingest import Status, fetch_sources, ingest_items, store
 from digests.model import RawArticle
+from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from storage import articles, sources
 from tests.conftest import Database
 from tests.integration.conftest import FeedServer, Route
 
 NOW = datetime(2025, 4, 11, 9, 0, tzinfo=UTC)
+SEEDS = Path(__file__).parents[1] / "fixtures" / "seeds"
 
 
 async def add_source(database: Database, url: str, **fields: str) -> int:
@@ -132,11 +135,10 @@ async def test_page_url_is_ingested_once(
 
 
 async def test_same_story_in_two_languages_joins_one_story(db: Database) -> None:
-    seeds = __import__("pathlib").Path(__file__).parents[1] / "fixtures" / "seeds"
     outcomes = [
         o
         async for o in ingest_items(
-            db.sessionmaker, [str(p) for p in sorted(seeds.glob("*.txt"))], fetcher=None
+            db.sessionmaker, [str(p) for p in sorted(SEEDS.glob("*.txt"))], fetcher=None
         )
     ]
     assert [o.status for o in outcomes] == [Status.NEW] * 5
@@ -170,3 +172,48 @@ async def test_store_is_idempotent_by_guid(db: Database) -> None:
     assert first.status is Status.NEW
     assert second.status is Status.DUPLICATE
     assert second.article_id == first.article_id
+
+
+async def test_an_undated_report_still_joins_the_dated_one_of_its_story(db: Database) -> None:
+    ru, uz = (
+        next(iter(read_path(SEEDS / name)))
+        for name in ("004_2d6ca10c64bcb45e.txt", "001_5aa6a9335c8af796.txt")
+    )
+    assert isinstance(ru, RawArticle) and isinstance(uz, RawArticle)
+    assert uz.published is not None and uz.published.year == 2026
+    # The Russian report, stored months later without its date line, is dated by nothing.
+    undated = RawArticle(url="https://baq.kz/news/tokayev-digital", title=ru.title, text=ru.text)
+    first = await store(db.sessionmaker, undated)
+    assert first.article is not None and first.article.published is None
+    second = await store(db.sessionmaker, uz)
+    assert second.status is Status.NEW
+    assert second.story_id == first.story_id
+
+
+SHARED_PASSAGE = (
+    "По словам министра, в этом году в республике откроются ещё три технопарка, а налоговые "
+    "льготы для резидентов продлят до две тысячи тридцатого года. Министр отметил, что "
+    "программа подготовки программистов охватит сорок тысяч школьников и студентов, а "
+    "государственные услуги полностью переведут в электронный формат до конца следующего года. "
+    "Он добавил, что обучение будет бесплатным, а лучшие выпускники получат гранты на "
+    "стажировки в крупных технологических компаниях региона."
+)
+
+
+async def test_a_rewrite_sharing_a_passage_but_no_name_joins_its_story(db: Database) -> None:
+    first = RawArticle(
+        url="https://example.tj/ru/news/1",
+        title="Министр рассказал о планах цифровизации",
+        text="В пятницу прошла пресс-конференция министерства. " + SHARED_PASSAGE,
+        published=datetime(2025, 3, 14, 9, tzinfo=UTC),
+    )
+    rewrite = RawArticle(
+        url="https://other.example/ru/2",
+        title="Три новых технопарка откроются в этом году",
+        text=SHARED_PASSAGE + " Журналисты задали вопросы о сроках строительства.",
+        published=datetime(2025, 3, 14, 15, tzinfo=UTC),
+    )
+    a = await store(db.sessionmaker, first)
+    b = await store(db.sessionmaker, rewrite)  # a transaction of its own: found in the archive
+    assert (a.status, b.status) == (Status.NEW, Status.NEW)
+    assert b.story_id == a.story_id
