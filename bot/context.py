@@ -70,5 +70,3 @@ class ChaikhanaContext(CallbackContext[ExtBot[None], dict, ChatData, BotData]): 
         """Return the UI language: the chat's choice, else the user's Telegram language."""
         chosen = self.chat_data.ui_lang if self.chat_data is not None else None
         return chosen or i18n.normalize_lang(language_code)
-
-

@@ -29,9 +29,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # Letters of the region's Cyrillic alphabets (ru, kk, ky, tg, uz); other Cyrillic letters
 # (Serbian Ђ, Macedonian Ѓ …) turn up in our texts only as mojibake.
-_REGION_CYRILLIC = frozenset(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" "әғқңөұүһі" "ңөү" "ғӣқӯҳҷ" "ўқғҳ"
-)
+_REGION_CYRILLIC = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһіңөүғӣқӯҳҷўқғҳ")
 # The most frequent letters of Russian, Kazakh, Kyrgyz, Tajik and Uzbek Cyrillic prose;
 # a wrong code page permutes letters, so their share collapses.
 _FREQUENT_CYRILLIC = frozenset("оеаинтсрвлкд")

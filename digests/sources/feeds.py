@@ -22,8 +22,13 @@ logger = logging.getLogger(__name__)
 
 _FEED_TYPES = frozenset(
     {
-        "application/rss+xml", "application/atom+xml", "application/rdf+xml",
-        "application/xml", "text/xml", "application/x-rss+xml", "application/feed+xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+        "application/feed+xml",
     }
 )
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -67,7 +72,7 @@ def parse_feed(
     # feedparser trusts the XML declaration even when it lies, so hand it clean UTF-8
     # with a declaration that says so
     declaration = _XML_DECLARATION.match(text)
-    body = text[declaration.end():] if declaration else text.lstrip()
+    body = text[declaration.end() :] if declaration else text.lstrip()
     # no line added: parse errors keep the document's own line numbers
     data = ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8")
     parsed = feedparser.parse(

@@ -84,7 +84,7 @@ def parse_text(text: str, *, url: str | None, source: str | None = None) -> RawA
     match = _DATE_LINE.match(text)
     if match:
         published = _midnight(match.group(1))
-        text = text[match.end():]
+        text = text[match.end() :]
     lines = [normalize_space(line) for line in text.replace("\r\n", "\n").split("\n")]
     lines = [line for line in lines if line and not is_boilerplate(line)]
     if not lines:

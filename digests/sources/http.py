@@ -22,11 +22,21 @@ ACCEPT_LANGUAGE = "ru, en;q=0.9, uz;q=0.8, kk;q=0.8, ky;q=0.8, tg;q=0.8, *;q=0.5
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "model/")
 _BINARY_TYPES = frozenset(
     {
-        "application/pdf", "application/zip", "application/gzip", "application/x-gzip",
-        "application/x-tar", "application/x-7z-compressed", "application/x-rar-compressed",
-        "application/vnd.rar", "application/msword", "application/x-msdownload",
-        "application/java-archive", "application/wasm", "application/x-shockwave-flash",
-        "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-tar",
+        "application/x-7z-compressed",
+        "application/x-rar-compressed",
+        "application/vnd.rar",
+        "application/msword",
+        "application/x-msdownload",
+        "application/java-archive",
+        "application/wasm",
+        "application/x-shockwave-flash",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
     }
 )
 
@@ -127,8 +137,13 @@ class Fetcher:
             new_modified = response.headers.get("last-modified")
             if response.status_code == httpx.codes.NOT_MODIFIED:
                 return FetchResult(
-                    url=final_url, status=304, content=b"", content_type=None, charset=None,
-                    etag=new_etag or etag, last_modified=new_modified or last_modified,
+                    url=final_url,
+                    status=304,
+                    content=b"",
+                    content_type=None,
+                    charset=None,
+                    etag=new_etag or etag,
+                    last_modified=new_modified or last_modified,
                     not_modified=True,
                 )
             if response.status_code >= 300:

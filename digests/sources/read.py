@@ -49,7 +49,9 @@ async def read_url(
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return SourceRead(
-            etag=result.etag, last_modified=result.last_modified, not_modified=True,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            not_modified=True,
             final_url=result.url,
         )
     errors: list[str] = []
@@ -133,8 +135,6 @@ async def _full_text(fetcher: Fetcher, article: RawArticle) -> tuple[RawArticle,
     if len(page.text) <= len(article.text):
         return article, None
     return (
-        dataclasses.replace(
-            article, text=page.text, published=article.published or page.published
-        ),
+        dataclasses.replace(article, text=page.text, published=article.published or page.published),
         None,
     )

@@ -22,8 +22,11 @@ def test_every_key_is_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", OTHERS)
 def test_placeholders_match_english(lang: str) -> None:
     english, other = i18n.strings("en"), i18n.strings(lang)
-    wrong = {k: (i18n.placeholders(v), i18n.placeholders(other[k])) for k, v in english.items()
-             if i18n.placeholders(v) != i18n.placeholders(other[k])}
+    wrong = {
+        k: (i18n.placeholders(v), i18n.placeholders(other[k]))
+        for k, v in english.items()
+        if i18n.placeholders(v) != i18n.placeholders(other[k])
+    }
     assert wrong == {}
 
 
@@ -36,8 +39,19 @@ def test_strings_are_valid_telegram_html(lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "lang"),
-    [("ru", "ru"), ("en-US", "en"), ("uz", "uz"), ("kk", "kk"), ("ky", "ky"), ("tg", "tg"),
-     ("uz-Cyrl", "uz"), ("de", "en"), (None, "en"), ("", "en"), ("RU", "ru")],
+    [
+        ("ru", "ru"),
+        ("en-US", "en"),
+        ("uz", "uz"),
+        ("kk", "kk"),
+        ("ky", "ky"),
+        ("tg", "tg"),
+        ("uz-Cyrl", "uz"),
+        ("de", "en"),
+        (None, "en"),
+        ("", "en"),
+        ("RU", "ru"),
+    ],
 )
 def test_normalize_lang(code: str | None, lang: str) -> None:
     assert i18n.normalize_lang(code) == lang

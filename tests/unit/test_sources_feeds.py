@@ -142,9 +142,7 @@ def test_truncated_feed_keeps_complete_entries() -> None:
     [
         pytest.param(feed("html_as_feed.xml"), "an HTML page", id="html-page"),
         pytest.param(feed("truncated_early.xml"), "unclosed token at line 3", id="truncated-early"),
-        pytest.param(
-            b"just some words, no markup", "syntax error at line 1", id="plain-text"
-        ),
+        pytest.param(b"just some words, no markup", "syntax error at line 1", id="plain-text"),
     ],
 )
 def test_not_a_feed(content: bytes, reason: str) -> None:

@@ -124,7 +124,9 @@ def test_turkish_is_not_turkmen() -> None:
         pytest.param("中华人民共和国是一个位于东亚的国家，首都北京。", "Hani", id="chinese"),
         pytest.param("هذا نص باللغة العربية عن التكنولوجيا الحديثة", "Arab", id="arabic"),
         pytest.param("Η Ελλάδα υπέγραψε συμφωνία για την τεχνητή νοημοσύνη.", "Grek", id="greek"),
-        pytest.param("Հայաստանը ստորագրեց համաձայնագիր արհեստական բանականության մասին", "Armn", id="armenian"),  # noqa: E501
+        pytest.param(
+            "Հայաստանը ստորագրեց համաձայնագիր արհեստական բանականության մասին", "Armn", id="armenian"
+        ),
         pytest.param("", "Zyyy", id="empty"),
         pytest.param("12 345 — 67", "Zyyy", id="digits-only"),
     ],
