@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from digests.model import RawArticle
 from digests.understand import countries, understand
-
-SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
-
-
-def seed_article(number: str) -> RawArticle:
-    """Return a seed as a raw article: first line the title, the rest the text."""
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    title, _, text = path.read_text(encoding="utf-8").partition("\n")
-    return RawArticle(url=None, title=title, text=text)
+from tests.seeds import seed_article
 
 
 @pytest.mark.parametrize(

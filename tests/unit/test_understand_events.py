@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
 from digests.model import Event, RawArticle
 from digests.understand import dates, events, understand
-
-SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
-
-
-def seed_article(number: str) -> RawArticle:
-    """Return a seed as a raw article: first line the title, the rest the text."""
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    title, _, text = path.read_text(encoding="utf-8").partition("\n")
-    return RawArticle(url=None, title=title, text=text)
+from tests.seeds import seed_article
 
 
 @pytest.mark.parametrize(

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from digests.model import RawArticle, StoryCandidate, StoryFeatures
 from digests.understand import best_story, story, understand
 from digests.understand._text import skeleton
+from tests.seeds import seed_article
 
-SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 WHEN = datetime(2026, 1, 5, tzinfo=UTC)
-
-
-def seed_article(number: str) -> RawArticle:
-    """Return a seed as a raw article: first line the title, the rest the text."""
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    title, _, text = path.read_text(encoding="utf-8").partition("\n")
-    return RawArticle(url=None, title=title, text=text)
 
 
 def features(raw: RawArticle) -> StoryFeatures:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from digests.model import RawArticle
 from digests.understand import understand
 from digests.understand._text import is_boilerplate, sentences
+from tests.seeds import seed_article
 
-SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 FURNITURE = (
     "Фото",
     "Asia-Plus",
@@ -24,13 +22,6 @@ FURNITURE = (
     "10/06/2022",
     "Search",
 )
-
-
-def seed_article(number: str) -> RawArticle:
-    """Return a seed as a raw article: first line the title, the rest the text."""
-    (path,) = SEEDS.glob(f"{number}_*.txt")
-    title, _, text = path.read_text(encoding="utf-8").partition("\n")
-    return RawArticle(url=None, title=title, text=text)
 
 
 @pytest.mark.parametrize(
