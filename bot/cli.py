@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from bot.config import Config, ConfigError, load_config
@@ -44,23 +44,27 @@ class Runtime:
     """What a command needs: the config, the database and, for URLs, a fetcher."""
 
     cfg: Config
-    engine: AsyncEngine
     db: async_sessionmaker[AsyncSession]
     fetcher: Fetcher
 
 
 @asynccontextmanager
-async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
-    """Open the database (migrated to head) and the HTTP client; close both on exit."""
+async def open_db(cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Open the configured database, migrated to head, for the command's duration."""
     engine = storage_db.make_engine(cfg.database.url, echo=cfg.database.echo)
-    policy = fetch_policy(cfg)
-    client = make_client(policy)
     try:
         await storage_db.upgrade(engine)
-        yield Runtime(cfg, engine, storage_db.make_sessionmaker(engine), Fetcher(client, policy))
+        yield storage_db.make_sessionmaker(engine)
     finally:
-        await client.aclose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
+    """Open the database and the HTTP client; close both on exit."""
+    policy = fetch_policy(cfg)
+    async with open_db(cfg) as db, make_client(policy) as client:
+        yield Runtime(cfg, db, Fetcher(client, policy))
 
 
 def fetch_policy(cfg: Config) -> FetchPolicy:
@@ -224,11 +228,8 @@ def _ref(value: str) -> str | int:
 
 async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
     """Apply database migrations."""
-    engine = storage_db.make_engine(cfg.database.url)
-    try:
-        await storage_db.upgrade(engine)
-    finally:
-        await engine.dispose()
+    async with open_db(cfg):
+        pass
     print(f"database is up to date: {_safe_url(cfg.database.url)}")
     return 0
 

@@ -8,16 +8,15 @@ import json
 import logging
 import re
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n, render
+from bot.cli import open_db
 from bot.config import Config
-from storage import db as storage_db
 from storage import lookups
 
 logger = logging.getLogger(__name__)
@@ -65,17 +64,6 @@ def _runner(command: Command) -> Callable[[argparse.Namespace, Config], Awaitabl
             return await command(args, sessionmaker)
 
     return run
-
-
-@asynccontextmanager
-async def open_db(cfg: Config) -> AsyncIterator[Sessionmaker]:
-    """Open the configured database (migrated to head) for the command's duration."""
-    engine = storage_db.make_engine(cfg.database.url, echo=cfg.database.echo)
-    try:
-        await storage_db.upgrade(engine)
-        yield storage_db.make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 def _limit(args: argparse.Namespace) -> int:
