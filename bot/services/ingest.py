@@ -275,7 +275,6 @@ def _match_stories(
     """
     matcher = matcher or StoryMatcher()
     own = {} if own is None else own
-    now = datetime.now(UTC)
     window = timedelta(days=days)
     items: list[articles.BatchItem] = []
     # The story of each earlier article: a stored story id, or a negative stand-in
@@ -292,9 +291,10 @@ def _match_stories(
         for m in range(n):
             earlier = batch[m]
             shared = len(keys & earlier.features.keys)
-            when = _aware(earlier.published) or now
+            # As in story_candidates: an undated article may be from any day.
+            when = _aware(earlier.published)
             around = _aware(article.published)
-            if shared and (around is None or abs(when - around) <= window):
+            if shared and (around is None or when is None or abs(when - around) <= window):
                 candidate = StoryCandidate(
                     article_id=-(m + 1), story_id=stories[m], features=earlier.features
                 )

@@ -273,3 +273,16 @@ async def test_a_folder_of_files_is_stored_in_batches(
     assert [Path(o.item).stem for o in outcomes if o.status is Status.FAILED] == ["03"]
     inserts = [s for s in statements if s.startswith("INSERT INTO articles ")]
     assert len(inserts) == 1  # one batch for the ten files
+
+
+async def test_an_undated_report_joins_the_dated_one_in_the_same_batch(db: Database) -> None:
+    ru, uz = (
+        next(iter(read_path(SEEDS / name)))
+        for name in ("004_2d6ca10c64bcb45e.txt", "001_5aa6a9335c8af796.txt")
+    )
+    assert isinstance(ru, RawArticle) and isinstance(uz, RawArticle)
+    undated = RawArticle(url="https://baq.kz/news/tokayev-digital", title=ru.title, text=ru.text)
+    outcomes = await store_many(db.sessionmaker, [undated, uz])
+    assert [o.status for o in outcomes] == [Status.NEW, Status.NEW]
+    assert outcomes[0].article is not None and outcomes[0].article.published is None
+    assert outcomes[1].story_id == outcomes[0].story_id
