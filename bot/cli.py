@@ -103,30 +103,29 @@ async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
     items = expand_paths(args.items)
     hints = SourceHints(country=args.country, lang=args.lang)
     tally = Tally()
+    # Counted in articles: a .jsonl or a feed holds many, and all items share the batches.
     progress = tqdm(
-        total=len(items),
-        unit="item",
+        unit="article",
         file=sys.stderr,
         disable=not sys.stderr.isatty() or len(items) < 20,
     )
     async with open_runtime(cfg) as rt:
-        for item in items:
-            async for outcome in ingest_items(
-                rt.db,
-                [item],
-                fetcher=rt.fetcher,
-                fetch_full_text=cfg.ingest.fetch_full_text,
-                hints=hints,
-            ):
-                tally.add(outcome)
-                if outcome.status is Status.FAILED:
-                    progress.write(f"error: {outcome.error}", file=sys.stderr)
-                elif args.json:
-                    print(json.dumps(article_json(outcome), ensure_ascii=False), flush=True)
-                elif outcome.status is Status.NEW:
-                    progress.write(_article_line(outcome), file=sys.stdout)
-                else:
-                    progress.write(f"duplicate  {outcome.item}", file=sys.stdout)
+        async for outcome in ingest_items(
+            rt.db,
+            items,
+            fetcher=rt.fetcher,
+            fetch_full_text=cfg.ingest.fetch_full_text,
+            hints=hints,
+        ):
+            tally.add(outcome)
+            if outcome.status is Status.FAILED:
+                progress.write(f"error: {outcome.error}", file=sys.stderr)
+            elif args.json:
+                print(json.dumps(article_json(outcome), ensure_ascii=False), flush=True)
+            elif outcome.status is Status.NEW:
+                progress.write(_article_line(outcome), file=sys.stdout)
+            else:
+                progress.write(f"duplicate  {outcome.item}", file=sys.stdout)
             progress.update(1)
     progress.close()
     print(tally.line(), file=sys.stderr)
