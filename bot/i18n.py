@@ -96,4 +96,7 @@ def format_dates(start: date | None, end: date | None, lang: str) -> str:
         return format_date(one, lang)
     if end < start:
         start, end = end, start
-    return format_interval(start, end, "yMMMd", locale=babel_locale(lang))
+    # CLDR 47 (Babel 2.17+) joins Russian ranges with an em dash, older data with an en
+    # dash; a date range takes the en dash, and the reader's text should not depend on
+    # which Babel is installed.
+    return format_interval(start, end, "yMMMd", locale=babel_locale(lang)).replace("—", "–")
