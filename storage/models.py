@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -107,6 +108,8 @@ class Source(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     articles_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How much a digest trusts this source when ranking stories (1.0 is ordinary).
+    weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     articles: Mapped[list[Article]] = relationship(back_populates="source", lazy="raise")
@@ -260,7 +263,9 @@ class Subscription(Base):
     __tablename__ = "subscriptions"
     __table_args__ = (
         CheckConstraint("cadence IN ('daily', 'weekly', 'instant')", name="cadence"),
-        Index("ix_subscriptions_subscriber_id", "subscriber_id"),
+        # One subscription per chat: a chat has one schedule and one set of filters.
+        Index("ix_subscriptions_subscriber_id", "subscriber_id", unique=True),
+        Index("ix_subscriptions_next_due_at", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -275,7 +280,13 @@ class Subscription(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_size: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # End of the last period planned: the next digest starts here (at most one period back).
     last_period_end: Mapped[datetime | None]
+    # When the next digest is due (UTC); the planner reads only subscriptions due by now.
+    next_due_at: Mapped[datetime | None]
+    # Unsubscribed (kept for a one-tap undo); a cancelled subscription is never planned.
+    cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="subscriptions", lazy="raise")
@@ -293,13 +304,18 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscription_id", "period_key"),
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"
+        ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     period_key: Mapped[str] = mapped_column(String(64))
+    # The composed digest this delivery sends (shared by every delivery of the same
+    # filters, language and period); null for a period that had nothing to send.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claimed_by: Mapped[str | None] = mapped_column(String(128))
@@ -311,3 +327,23 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries", lazy="raise")
+
+
+class Digest(Base):
+    """A composed selection of stories for one filter, period and reader language.
+
+    Rendered once and shared by every delivery whose subscription has the same filters,
+    language and period, so composing does not grow with the number of subscribers.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    story_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    texts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    story_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
