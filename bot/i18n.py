@@ -1,7 +1,8 @@
 """UI strings and dates in the reader's language.
 
-Strings live in ``bot/locales/<lang>.toml`` (one file per language, editable by a
-translator, loaded once); English is the fallback for a missing key or language. Dates
+Strings live in ``bot/locales/<lang>.toml`` plus any ``bot/locales/<lang>/*.toml`` (one
+file per language and feature, editable by a translator, loaded once); English is the
+fallback for a missing key or language. Dates
 are formatted by Babel in the reader's locale.
 """
 
@@ -39,11 +40,17 @@ def normalize_lang(code: str | None) -> str:
 @cache
 def strings(lang: str) -> dict[str, str]:
     """Return every UI string of a language as flat ``section.key`` → text."""
-    path = LOCALES_DIR / f"{lang}.toml"
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    paths = [LOCALES_DIR / f"{lang}.toml", *sorted((LOCALES_DIR / lang).glob("*.toml"))]
     flat: dict[str, str] = {}
-    _flatten(data, "", flat)
+    for path in paths:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        before = len(flat)
+        part: dict[str, str] = {}
+        _flatten(data, "", part)
+        flat.update(part)
+        if len(flat) != before + len(part):
+            raise ValueError(f"{path}: repeats a UI string key of another file")
     return flat
 
 
