@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
@@ -32,6 +33,8 @@ class ChatData:
     lang_loaded: bool = False
     searches: dict[int, str] = field(default_factory=dict)
     next_search: int = 0
+    # The /subscribe flow's choices so far (bot.render_subscribe.Draft as a dict), or None.
+    draft: dict[str, Any] | None = None
 
     def remember_search(self, query: str) -> int:
         """Keep a search query for its "More" button; return its number."""
