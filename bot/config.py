@@ -56,8 +56,42 @@ class IngestConfig(_Section):
     concurrency: int = Field(default=8, ge=1, le=256)
     user_agent: str = "ChaikhanaBot/0.1 (+https://github.com/chaikhana/chaikhana)"
     fetch_full_text: bool = True
+    poll: bool = True
     backoff_base: int = Field(default=300, ge=1)
     backoff_max: int = Field(default=86_400, ge=1)
+
+
+class DigestsConfig(_Section):
+    size: int = Field(default=10, ge=1, le=30, description="stories in a digest")
+    send_empty: bool = False
+    plan_interval: float = Field(default=60.0, ge=0.2, le=3600)
+    grace: float = Field(default=60.0, ge=0, le=3600)
+    instant_lookback: int = Field(default=3600, ge=60, le=86_400)
+    events_days: int = Field(default=7, ge=0, le=60)
+
+
+class DeliveryConfig(_Section):
+    rate: float = Field(default=30.0, gt=0, le=1000, description="messages/s to all chats")
+    interval: float = Field(default=2.0, ge=0.1, le=600)
+    batch: int = Field(default=200, ge=1, le=10_000)
+    concurrency: int = Field(default=64, ge=1, le=1000)
+    lease: float = Field(default=120.0, ge=1)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    backoff_base: float = Field(default=30.0, ge=0.1)
+    backoff_max: float = Field(default=3600.0, ge=1)
+
+
+class ChannelConfig(_Section):
+    chat: str = Field(description="@username or numeric id of the channel")
+    countries: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    cadence: Literal["daily", "weekly", "instant"] = "daily"
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "Asia/Tashkent"
+    lang: Literal["en", "ru", "uz", "kk", "ky", "tg"] = "ru"
 
 
 class LoggingConfig(_Section):
@@ -82,6 +116,9 @@ class Config(BaseSettings):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    digests: DigestsConfig = Field(default_factory=DigestsConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    channels: list[ChannelConfig] = Field(default_factory=list)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @classmethod

@@ -1,0 +1,100 @@
+"""Render a composed Digest as Telegram HTML messages, in the reader's language.
+
+A digest opens with a header, then a section per country (its flag and name riding with
+the section's first story, so a split never leaves a heading alone at the end of a
+message), how many more stories matched, and the coming week's events. Messages are split
+at story boundaries within Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import i18n
+from bot.i18n import t
+from bot.render import MAX_TITLE, country_name, esc, flag, shorten, split, story
+from digests.digest import Candidate, Digest, UpcomingEvent
+from storage.lookups import StoryView
+
+logger = logging.getLogger(__name__)
+
+
+def digest(
+    composed: Digest,
+    lang: str,
+    *,
+    cadence: str,
+    timezone: str = "UTC",
+    bot_username: str | None = None,
+    channel: bool = False,
+) -> tuple[str, ...]:
+    """Render a digest as one or more messages (the "nothing new" line when it is empty)."""
+    local = composed.until.astimezone(_zone(timezone))
+    header = t(lang, f"digest.header_{cadence}", date=esc(i18n.format_date(local, lang)))
+    if composed.empty:
+        return (f"{header}\n\n{esc(t(lang, 'digest.empty'))}",)
+    blocks = [header]
+    for code, stories in composed.sections:
+        heading = (
+            f"{flag(code)} <b>{esc(country_name(code, lang))}</b>"
+            if code
+            else t(lang, "digest.other")
+        )
+        for i, candidate in enumerate(stories):
+            block = story(_view(candidate), lang)
+            blocks.append(f"{heading}\n\n{block}" if i == 0 else block)
+    if composed.more > 0:
+        if channel and bot_username:
+            blocks.append(
+                t(lang, "digest.more_channel", count=composed.more, bot=esc(bot_username))
+            )
+        else:
+            blocks.append(t(lang, "digest.more", count=composed.more))
+    if composed.events:
+        lines = [t(lang, "digest.events"), *(event_line(ev, lang) for ev in composed.events)]
+        blocks.append("\n".join(lines))
+    return split(blocks)
+
+
+def event_line(event: UpcomingEvent, lang: str) -> str:
+    """Render an upcoming event on one line: name, dates, place, flag."""
+    details = [
+        d for d in (i18n.format_dates(event.start, event.end, lang), esc(event.place or "")) if d
+    ]
+    line = f"• <b>{esc(shorten(event.name, MAX_TITLE))}</b>"
+    if details:
+        line += " — " + ", ".join(details)
+    if event.country:
+        line += f" {flag(event.country)}"
+    return line
+
+
+def _view(candidate: Candidate) -> StoryView:
+    """Show a digest's story exactly as the lookups show one."""
+    return StoryView(
+        story_id=candidate.story_id,
+        article_id=candidate.article_id,
+        title=candidate.title,
+        url=candidate.url,
+        summary=candidate.summary,
+        lang=candidate.lang,
+        countries=candidate.countries,
+        sources=candidate.sources,
+        langs=candidate.langs,
+        published=candidate.published,
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        logger.warning("unknown timezone %r; dating the digest in UTC", name)
+        return ZoneInfo("UTC")
+
+
+def local_now(now: datetime, timezone: str) -> datetime:
+    """Return ``now`` on the subscriber's wall clock."""
+    return now.astimezone(_zone(timezone))
