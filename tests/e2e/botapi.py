@@ -200,6 +200,7 @@ class BotAPIServer:
         self.messages: dict[tuple[int, int], SentMessage] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.chat_members: dict[tuple[int, int], str] = {}
+        self.member_rights: dict[tuple[int, int], JSON] = {}
         self._chats: dict[int, JSON] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._updates: list[JSON] = []
@@ -261,6 +262,19 @@ class BotAPIServer:
         return {"id": chat_id, "type": "supergroup", "title": title}
 
     @staticmethod
+    def forum_chat(chat_id: int, title: str = "Test forum") -> JSON:
+        return {"id": chat_id, "type": "supergroup", "title": title, "is_forum": True}
+
+    @staticmethod
+    def channel_chat(chat_id: int, username: str, title: str = "Test channel") -> JSON:
+        return {"id": chat_id, "type": "channel", "title": title, "username": username}
+
+    def set_member(self, chat_id: int, user_id: int, status: str, **rights: bool) -> None:
+        """Make getChatMember answer ``status`` (creator, administrator, member, left …)."""
+        self.chat_members[(chat_id, user_id)] = status
+        self.member_rights[(chat_id, user_id)] = dict(rights)
+
+    @staticmethod
     def user(user_id: int, language_code: str | None = "en", first_name: str = "Test") -> JSON:
         user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
@@ -271,8 +285,20 @@ class BotAPIServer:
         """Make a chat known (as if a user had started the bot there earlier)."""
         self._chats[chat["id"]] = chat
 
-    def push_text(self, chat: JSON, user: JSON, text: str) -> JSON:
-        """Deliver a text message from a user; commands get their bot_command entity."""
+    def push_text(
+        self,
+        chat: JSON,
+        user: JSON,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        sender_chat: JSON | None = None,
+    ) -> JSON:
+        """Deliver a text message from a user; commands get their bot_command entity.
+
+        ``thread_id`` posts it in a forum topic; ``sender_chat`` posts it on behalf of a
+        chat (an anonymous group admin posts as the group itself).
+        """
         self._chats[chat["id"]] = chat
         message: JSON = {
             "message_id": next(self._message_ids[chat["id"]]),
@@ -281,6 +307,11 @@ class BotAPIServer:
             "from": user,
             "text": text,
         }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
         m = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
         if m:
             message["entities"] = [
@@ -534,8 +565,33 @@ class BotAPIServer:
 
     def _m_getChatMember(self, params: JSON) -> JSON:
         chat_id, user_id = self._chat_id(params), _as_int(params.get("user_id"))
-        status = self.chat_members.get((chat_id, user_id or 0), "member")
-        return {"status": status, "user": self.user(user_id or 0)}
+        key = (chat_id, user_id or 0)
+        status = self.chat_members.get(key, "member")
+        user = self._me() if user_id == self.bot_id else self.user(user_id or 0)
+        member: JSON = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            # Every right Telegram always sends for an administrator, none granted by default.
+            for right in (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            ):
+                member[right] = False
+        elif status == "kicked":
+            member["until_date"] = 0
+        member.update(self.member_rights.get(key, {}))
+        return member
 
     def _m_getChat(self, params: JSON) -> JSON:
         chat_id = self._chat_id(params)
@@ -565,6 +621,10 @@ class BotAPIServer:
             "from": self._me(),
             "text": text,
         }
+        thread_id = _as_int(params.get("message_thread_id"))
+        if thread_id is not None:
+            raw["message_thread_id"] = thread_id
+            raw["is_topic_message"] = True
         markup = _as_json(params.get("reply_markup"))
         if markup:
             raw["reply_markup"] = markup
@@ -620,7 +680,13 @@ class BotAPIServer:
     # ---- checks -------------------------------------------------------------------------
 
     def _chat_id(self, params: JSON) -> int:
-        chat_id = _as_int(params.get("chat_id"))
+        raw = params.get("chat_id")
+        if isinstance(raw, str) and raw.startswith("@"):  # a public chat by its username
+            for chat in self._chats.values():
+                if str(chat.get("username", "")).lower() == raw[1:].lower():
+                    return int(chat["id"])
+            raise ApiError(400, "Bad Request: chat not found")
+        chat_id = _as_int(raw)
         if chat_id is None:
             raise ApiError(400, "Bad Request: chat_id is empty")
         return chat_id
