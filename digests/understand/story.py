@@ -4,7 +4,8 @@ An article's anchors are short, language-independent tokens: the consonant skele
 capitalised names (Тоқаевтың, Токаева, Tokayev's → tkv), its numbers, the days it names and its
 event keys. Two articles tell one story when they share enough *specific* anchors of more than
 one kind; names every article of the region carries (presidents, countries, capitals, "IT Park")
-weigh little, so that sharing them never joins two stories on its own.
+weigh little, so that sharing them never joins two stories on its own. Two articles about the
+same several countries with a topic in common (a bilateral visit) share one more anchor.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from digests.model import StoryCandidate, StoryFeatures
 from digests.understand import dates as _dates
+from digests.understand import topics as _topics
 from digests.understand._data import load
 from digests.understand._text import fold, skeleton
 from digests.understand._trie import trie_pattern
@@ -60,8 +62,10 @@ _BILLIONS = ("bil", "bln", "млрд", "миллиард", "mlrd", "milliard")
 _SENTENCE_END = frozenset(".!?…\n—–-:•")
 _SKELETON_SIZE = 4  # consonants kept: Касым-Жомарта and Kassym-Jomart meet as "ksmj"
 
-# How much a shared anchor of each kind says that two articles tell one story.
-WEIGHTS = {"w": 1.0, "n": 1.5, "d": 1.0, "m": 1.0, "q": 1.5, "e": 2.0}
+# How much a shared anchor of each kind says that two articles tell one story. "g" is no anchor
+# of one article but of a pair: both are about the same several countries (Uzbekistan and
+# Tajikistan) and share a topic, as two reports of one visit or deal are in any language.
+WEIGHTS = {"w": 1.0, "n": 1.5, "d": 1.0, "m": 1.0, "q": 1.5, "e": 2.0, "g": 1.5}
 _COMMON_WEIGHT = 0.15  # a shared president, country or "IT Park"
 _MIN_SCORE = 3.0
 _MIN_SPECIFIC = 3
@@ -309,6 +313,8 @@ def features(
     shingles = sketch(f"{title}\n{text}", words)
     keys = frozenset(a for a in kept if weight(a) >= 1.0)
     keys |= {f"s:{h:x}" for h in shingles[:SKETCH_KEYS]}
+    # what a story about several countries is about; one country's stories need no such check
+    subjects = _topics.detect(title, text[:20000]) if len(countries) >= 2 else ()
     return StoryFeatures(
         keys=keys,
         data={
@@ -317,6 +323,7 @@ def features(
             "sketch": shingles,
             "published": published.isoformat() if published else None,
             "countries": list(countries),
+            "topics": list(subjects),
             # only a report on an event has a day of it
             "phase": phase(body) if event_keys else None,
         },
@@ -334,6 +341,7 @@ class Signals:
     weights: dict[str, float]  # anchor → weight
     total: float
     initial: tuple[str, ...]  # "w:" anchors of names seen only opening a sentence
+    topics: frozenset[str]  # of an article about several countries only
 
 
 def signals(feats: StoryFeatures) -> Signals:
@@ -356,6 +364,7 @@ def signals(feats: StoryFeatures) -> Signals:
         weights=weights,
         total=sum(weights.values()),
         initial=tuple(f"w:{w}" for w in data.get("initial", ())),
+        topics=frozenset(data.get("topics", ())),
     )
 
 
@@ -396,13 +405,15 @@ def _similarity(a: Signals, b: Signals) -> float:
     # a name that opens a sentence in one article and sits inside one in the other
     shared.update(w for w in a.initial if w in wb)
     shared.update(w for w in b.initial if w in wa)
+    if len(a.countries) >= 2 and a.countries == b.countries and a.topics & b.topics:
+        shared.add("g:" + "+".join(sorted(a.countries)))
     total_a, total_b = a.total, b.total
     if (not shared or not total_a or not total_b) and content < _SHARED_PASSAGES:
         return 0.0
     score = 0.0
     specific = []
     for s in shared:
-        w = wa[s] if s in wa else wb[s]
+        w = wa[s] if s in wa else wb[s] if s in wb else WEIGHTS[s[0]]
         score += w
         if w >= 1.0:
             specific.append(s)

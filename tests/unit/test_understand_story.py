@@ -258,3 +258,86 @@ def test_sketch_of_long_articles_estimates_a_shared_passage() -> None:
     )
     assert len(story.sketch(" ".join(filler))) == story.SKETCH_SIZE
     assert 0.2 <= estimate <= 0.45  # exact: 298 / 898 ≈ 0.33
+
+
+# One bilateral story in two languages (trend.az, 16 October 2025; fintech-retail.com, undated):
+# besides the minister's name they share only what they are about, Uzbekistan and Tajikistan and
+# their IT parks. The same minister's other meeting of that day (trend.az) is another story.
+UZ_TJ_PARKS_EN = RawArticle(
+    url=None,
+    published=datetime(2025, 10, 16, tzinfo=UTC),
+    title="Uzbekistan and Tajikistan forge plans for joint IT Park ventures",
+    text=(
+        "DUSHANBE, Tajikistan, October 16. Sherzod Shermatov, Minister of Digital Technologies of "
+        "Uzbekistan, and officials in Dushanbe agreed to implement joint projects, exchange "
+        "expertise, and establish a permanent platform for collaboration between the IT Parks of "
+        "the two countries, Trend reports via the IT Park Uzbekistan.\n"
+        "During their visit to IT Park Dushanbe, the Uzbek delegation received an in-depth "
+        "briefing on the establishment of the park, its core areas of focus, the conditions "
+        "provided for resident companies, and the ongoing reforms in Tajikistan aimed at "
+        "fostering the development of the IT sector. The delegation was also introduced to the "
+        "park's initiatives supporting startups, the training of IT specialists, the promotion of "
+        "innovative solutions, and its collaborations with the private sector.\n"
+        "Discussions included joint startup and incubation programs and measures to create a "
+        "supportive environment for IT companies."
+    ),
+)
+UZ_TJ_PARKS_RU = RawArticle(
+    url=None,
+    title="Ташкент и Душанбе договорились о совместных проектах между IT Park’ами",
+    text=(
+        "В рамках рабочей поездки в Душанбе министр цифровых технологий Узбекистана Шерзод "
+        "Шерматов посетил IT-Park Dushanbe, где обсудил с таджикской стороной перспективы "
+        "углубления сотрудничества между технологическими экосистемами двух стран.\n"
+        "Главной темой переговоров стало создание устойчивого механизма партнёрства между IT "
+        "Park’ами Узбекистана и Таджикистана. Стороны договорились развивать совместные "
+        "стартап-инициативы, инкубационные программы и образовательные проекты, направленные на "
+        "подготовку квалифицированных IT-специалистов.\n"
+        "Представители IT-Park Dushanbe рассказали о развитии инфраструктуры для технологических "
+        "компаний, условиях для резидентов и мерах господдержки. Отдельно подчеркнута работа с "
+        "молодёжью и поддержка стартапов, что созвучно подходу, применяемому в узбекском IT Park."
+    ),
+)
+UZ_TJ_TELECOM_EN = RawArticle(
+    url=None,
+    published=datetime(2025, 10, 16, tzinfo=UTC),
+    title="Uzbekistan, Tajikistan discuss expanding cooperation in telecommunications",
+    text=(
+        "TASHKENT, Uzbekistan, October 16. Sherzod Shermatov, Minister of Digital Technologies of "
+        "Uzbekistan, met with Isfandiyor Sa’dullo, Head of the Communications Service under the "
+        "Government of Tajikistan, in Dushanbe to discuss expanding bilateral cooperation in the "
+        "telecommunications sector, Trend reports.\n"
+        "The discussions focused on ensuring the stability of communication networks in border "
+        "regions and developing digital infrastructure to strengthen connectivity between the two "
+        "countries.\n"
+        "Tajikistan has become a key regional partner for Uzbekistan, ranking among its top 20 "
+        "trade partners. In 2024, bilateral trade turnover reached $702.7 million."
+    ),
+)
+
+
+def test_one_bilateral_story_in_english_and_russian_matches() -> None:
+    assert matches(UZ_TJ_PARKS_EN, UZ_TJ_PARKS_RU)
+    assert matches(UZ_TJ_PARKS_RU, UZ_TJ_PARKS_EN)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(UZ_TJ_PARKS_EN, id="english-it-parks"),
+        pytest.param(UZ_TJ_PARKS_RU, id="russian-it-parks"),
+    ],
+)
+def test_same_minister_and_countries_at_another_meeting_does_not_match(
+    other: RawArticle,
+) -> None:
+    assert not matches(other, UZ_TJ_TELECOM_EN)
+    assert not matches(UZ_TJ_TELECOM_EN, other)
+
+
+def test_several_countries_and_a_topic_need_more_than_one_name() -> None:
+    def bilateral(name: str) -> StoryFeatures:
+        data = {"anchors": {name: 1, "w:dsnb": 1}, "countries": ["tj", "uz"]}
+        return StoryFeatures(data={**data, "topics": ["startups"], "published": "2025-10-16"})
+
+    assert story.similarity(bilateral("w:srmt"), bilateral("w:srmt")) <= 0.5
