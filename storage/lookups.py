@@ -19,6 +19,8 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digests.translit import CYRILLIC, to_latin, transliterations
+from digests.translit import to_cyrillic as to_cyrillic  # re-exported: callers and tests use it
 from storage import models
 from storage import search as fts
 
@@ -546,7 +548,7 @@ def _fuzzy_event(
     # Event names are mostly Latin: a Cyrillic query is also tried in Latin, not the reverse,
     # and, since Russian writes an English g as дж (Диджитал), with that read as g too.
     variants = [query]
-    if _CYRILLIC.search(query):
+    if CYRILLIC.search(query):
         latin = to_latin(query)
         variants += [latin, latin.replace("dj", "g")]
     best: dict[int, float] = {}
@@ -640,120 +642,6 @@ async def search(
     return StoryPage(
         stories=tuple(views), offset=offset, limit=limit, has_more=len(story_ids) > offset + limit
     )
-
-
-# Uzbek Latin ↔ Cyrillic (1995 alphabet). Apostrophe variants of oʻ/gʻ all count.
-_APOSTROPHES = "ʻʼ'‘’`"
-_LAT_TO_CYR_MULTI = [
-    ("shch", "щ"),
-    ("sh", "ш"),
-    ("ch", "ч"),
-    ("yo", "ё"),
-    ("yu", "ю"),
-    ("ya", "я"),
-    ("ye", "е"),
-    ("oʻ", "ў"),
-    ("gʻ", "ғ"),
-]
-_LAT_TO_CYR = dict(zip("abdefghijklmnopqrstuvxyzʼ", "абдефгҳижклмнопқрстувхйзъ", strict=True))
-_CYR_TO_LAT = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "ғ": "gʻ",
-    "д": "d",
-    "е": "e",
-    "ё": "yo",
-    "ж": "j",
-    "з": "z",
-    "и": "i",
-    "й": "y",
-    "к": "k",
-    "қ": "q",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ў": "oʻ",
-    "ф": "f",
-    "х": "x",
-    "ҳ": "h",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ъ": "ʼ",
-    "ь": "",
-    "ы": "i",
-    "э": "e",
-    "ю": "yu",
-    "я": "ya",
-    "ң": "ng",
-    "ә": "a",
-    "ө": "o",
-    "ү": "u",
-    "ұ": "u",
-    "һ": "h",
-    "і": "i",
-    "ӣ": "i",
-    "ӯ": "u",
-    "ҷ": "j",
-}
-_APOS = re.compile(f"([og])[{_APOSTROPHES}]", re.IGNORECASE)
-
-
-def to_cyrillic(text: str) -> str:
-    """Transliterate Uzbek Latin to Cyrillic (``Toshkent`` → ``тошкент``), lowercased."""
-    s = _APOS.sub(lambda m: m.group(1) + "ʻ", text.casefold())
-    out: list[str] = []
-    i = 0
-    while i < len(s):
-        for lat, cyr in _LAT_TO_CYR_MULTI:
-            if s.startswith(lat, i):
-                out.append(cyr)
-                i += len(lat)
-                break
-        else:
-            ch = s[i]
-            # "e" starts a word as э, inside it as е.
-            if ch == "e" and (i == 0 or not s[i - 1].isalpha()):
-                out.append("э")
-            else:
-                out.append(_LAT_TO_CYR.get(ch, ch))
-            i += 1
-    return "".join(out)
-
-
-def to_latin(text: str) -> str:
-    """Transliterate Cyrillic (Uzbek first, then its neighbours) to Uzbek Latin."""
-    s = text.casefold()
-    out: list[str] = []
-    for i, ch in enumerate(s):
-        if ch == "е" and (i == 0 or not s[i - 1].isalpha()):
-            out.append("ye")
-        else:
-            out.append(_CYR_TO_LAT.get(ch, ch))
-    return "".join(out)
-
-
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[a-zA-Z]")
-
-
-def transliterations(text: str) -> list[str]:
-    """Return the query in the other script (Latin ↔ Cyrillic), if it differs."""
-    variants: list[str] = []
-    if _CYRILLIC.search(text):
-        variants.append(to_latin(text))
-    if _LATIN.search(text):
-        variants.append(to_cyrillic(text))
-    return [v for v in variants if v and v != text.casefold()]
 
 
 # ---- chats (the reader's language) ---------------------------------------------------------
