@@ -1,0 +1,527 @@
+"""The outbox: what is due, the period's stories, composed digests and their deliveries.
+
+One Delivery row per (subscription, period), unique, written by the planner before anything
+is sent; senders claim rows, send, and record Telegram's message ids. With PostgreSQL,
+several instances share the outbox: claims skip rows another transaction holds
+(``FOR UPDATE SKIP LOCKED``) and one instance plans at a time (an advisory lock). On
+SQLite one process writes at a time, so a claim, being one UPDATE, is atomic by itself.
+
+Functions take the session first and never commit; the caller owns the transaction (a
+sender commits its claim before it sends).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.digest import Candidate, DigestFilter, UpcomingEvent
+from digests.schedule import Schedule
+from storage import models
+
+logger = logging.getLogger(__name__)
+
+_deliveries = cast(Table, models.Delivery.__table__)
+_digests = cast(Table, models.Digest.__table__)
+
+# An article published this long before a window opens is old news stored late (a feed's
+# backlog, a re-import): it does not make its story news of the window.
+BACKFILL_GRACE = timedelta(days=2)
+PLAN_CHUNK = 1_000  # rows per INSERT: 7 parameters each, far below either database's limit
+IDS_CHUNK = 5_000  # ids per IN (…): SQLite allows 32,766 parameters per statement
+# Any constant works; it only has to be the same for every instance sharing a database.
+PG_PLANNER_LOCK_ID = 0x44494745  # "DIGE"
+STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A subscription due for its next digest, with what planning needs."""
+
+    subscription_id: int
+    chat_id: int
+    ui_lang: str
+    schedule: Schedule
+    filter: DigestFilter
+    last_period_end: datetime | None
+    digest_size: int
+    chat_type: str = "private"  # a channel's digest is rendered without the chat's buttons
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One delivery to plan: a subscription's period and the digest it gets (None: nothing)."""
+
+    subscription_id: int
+    period_key: str
+    digest_id: int | None
+    status: str  # "pending" | "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery claimed for sending: where it goes, what it says, what is already sent."""
+
+    delivery_id: int
+    subscription_id: int
+    chat_id: int
+    chat_type: str
+    thread_id: int | None
+    texts: tuple[str, ...]
+    message_ids: tuple[int, ...]
+    attempts: int
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+# ---- planning --------------------------------------------------------------------------------
+
+
+async def due(session: AsyncSession, *, now: datetime, limit: int | None = None) -> list[Due]:
+    """Return the subscriptions due by ``now`` (active, not paused or cancelled), oldest first."""
+    s, sub = models.Subscriber, models.Subscription
+    stmt = (
+        select(sub, s.chat_id, s.chat_type, s.ui_lang)
+        .join(s, s.id == sub.subscriber_id)
+        .where(
+            s.active.is_(True),
+            sub.paused.is_(False),
+            sub.cancelled_at.is_(None),
+            sub.next_due_at.is_not(None),
+            sub.next_due_at <= now,
+        )
+        .order_by(sub.next_due_at, sub.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = (await session.execute(stmt)).all()
+    return [
+        Due(
+            subscription_id=row[0].id,
+            chat_id=row.chat_id,
+            ui_lang=row.ui_lang,
+            schedule=Schedule(
+                cadence=row[0].cadence,
+                time_of_day=row[0].time_of_day,
+                weekday=row[0].weekday,
+                timezone=row[0].timezone,
+            ),
+            filter=DigestFilter(
+                countries=tuple(row[0].countries or ()),
+                topics=tuple(row[0].topics or ()),
+                include=tuple(row[0].keywords_include or ()),
+                exclude=tuple(row[0].keywords_exclude or ()),
+            ),
+            last_period_end=row[0].last_period_end,
+            digest_size=row[0].digest_size,
+            chat_type=row.chat_type,
+        )
+        for row in rows
+    ]
+
+
+def _tagged(article: Any, kind: str, values: Sequence[str]) -> Any:
+    t = models.ArticleTag
+    return exists().where(t.article_id == article.id, t.kind == kind, t.value.in_(values))
+
+
+def _counts(article: Any, flt: DigestFilter, since: datetime) -> Any:
+    """Return the condition for an article to count for a filter (not backfill, tagged)."""
+    conditions = [
+        or_(article.published.is_(None), article.published >= since - BACKFILL_GRACE),
+    ]
+    if flt.countries:
+        conditions.append(_tagged(article, "country", [c.lower() for c in flt.countries]))
+    if flt.topics:
+        conditions.append(_tagged(article, "topic", list(flt.topics)))
+    return and_(*conditions)
+
+
+async def candidates(
+    session: AsyncSession,
+    flt: DigestFilter,
+    *,
+    since: datetime,
+    until: datetime,
+    reader_lang: str,
+    limit: int = 300,
+    with_text: bool = False,
+) -> list[Candidate]:
+    """Return the stories that are news of ``[since, until)`` for a filter, as one reader sees them.
+
+    A story is news of the window when the first of its articles that counts was stored
+    in it: an article counts when it has the filter's countries (any) and topics (any) and
+    is not backfill (published more than two days before the window). So a story is news
+    of one window only, and a story the filter did not want before (an article about
+    another country) becomes news when an article it wants joins. Keywords are left to
+    ``compose``. Two queries whatever the number of stories.
+    """
+    a = models.Article
+    b = models.Article.__table__.alias("earlier")
+    story_ids = (
+        select(a.story_id)
+        .where(a.ingested_at >= since, a.ingested_at < until, _counts(a, flt, since))
+        .where(
+            ~exists().where(
+                b.c.story_id == a.story_id,
+                b.c.ingested_at < since,
+                _counts(b.c, flt, since),
+            )
+        )
+        .group_by(a.story_id)
+        # the widest stories first, should the window hold more than ``limit``
+        .order_by(func.count().desc(), func.max(a.ingested_at).desc(), a.story_id.desc())
+        .limit(limit)
+    )
+    ids = list((await session.execute(story_ids)).scalars())
+    if not ids:
+        return []
+    return await _candidates(session, ids, reader_lang=reader_lang, with_text=with_text)
+
+
+async def _candidates(
+    session: AsyncSession, story_ids: Sequence[int], *, reader_lang: str, with_text: bool
+) -> list[Candidate]:
+    """Build the stories' candidates from all their articles (one query)."""
+    a, t, src = models.Article, models.ArticleTag, models.Source
+    # An article's tags ride along as one joined string ("country:kz,topic:ai"); neither
+    # codes nor topic keys hold a comma or a colon.
+    join = func.string_agg if _dialect(session) == "postgresql" else func.group_concat
+    tags = (
+        select(join(t.kind + literal(":") + t.value, literal(",")))
+        .where(t.article_id == a.id)
+        .scalar_subquery()
+    )
+    columns: list[Any] = [
+        a.id,
+        a.story_id,
+        a.title,
+        a.url,
+        a.canonical_url,
+        a.summary,
+        a.lang,
+        a.source_name,
+        a.published,
+        a.ingested_at,
+        func.coalesce(src.weight, 1.0).label("weight"),
+        tags.label("tags"),
+    ]
+    if with_text:
+        columns.append(a.text)
+    rows = (
+        await session.execute(
+            select(*columns)
+            .outerjoin(src, src.id == a.source_id)
+            .where(a.story_id.in_(story_ids))
+            .order_by(a.published.desc().nulls_last(), a.id.desc())
+        )
+    ).all()
+    by_story: dict[int, list[Any]] = {}
+    for row in rows:
+        by_story.setdefault(row.story_id, []).append(row)
+    return [
+        _candidate(story_id, by_story[story_id], reader_lang, with_text)
+        for story_id in story_ids
+        if story_id in by_story
+    ]
+
+
+def _candidate(story_id: int, members: list[Any], reader_lang: str, with_text: bool) -> Candidate:
+    """Pick the reader's version (newest in their language, else the newest) and sum up."""
+    chosen = next((m for m in members if m.lang == reader_lang), members[0])
+    ordered = [chosen, *(m for m in members if m is not chosen)]
+    countries: dict[str, None] = {}
+    topics: dict[str, None] = {}
+    for m in ordered:
+        pairs = sorted(tag.split(":", 1) for tag in (m.tags or "").split(",") if ":" in tag)
+        for kind, value in pairs:
+            (countries if kind == "country" else topics)[value] = None
+    return Candidate(
+        story_id=story_id,
+        article_id=chosen.id,
+        title=chosen.title,
+        url=chosen.url or chosen.canonical_url,
+        summary=chosen.summary or "",
+        lang=chosen.lang,
+        countries=tuple(countries),
+        topics=tuple(topics),
+        sources=tuple(dict.fromkeys(m.source_name for m in ordered if m.source_name)),
+        langs=tuple(dict.fromkeys(m.lang for m in ordered if m.lang and m.lang != "und")),
+        published=chosen.published,
+        first_seen=min(m.ingested_at for m in members),
+        weight=max(float(m.weight) for m in members),
+        text=chosen.text if with_text else "",
+    )
+
+
+async def upcoming_events(
+    session: AsyncSession, *, today: date, days: int = 7, limit: int = 5
+) -> list[UpcomingEvent]:
+    """Return events under way or starting within ``days`` of ``today``, soonest first."""
+    e = models.Event
+    rows = (
+        await session.execute(
+            select(e)
+            .where(
+                e.start.is_not(None),
+                e.start <= today + timedelta(days=days),
+                func.coalesce(e.end, e.start) >= today,
+            )
+            .order_by(e.start, e.id)
+            .limit(limit)
+        )
+    ).scalars()
+    return [
+        UpcomingEvent(name=ev.name, start=ev.start, end=ev.end, place=ev.place, country=ev.country)
+        for ev in rows
+    ]
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    """Return the dialect's INSERT, which knows ON CONFLICT."""
+    if _dialect(session) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def save_digest(
+    session: AsyncSession,
+    *,
+    key: str,
+    lang: str,
+    since: datetime,
+    until: datetime,
+    story_ids: Sequence[int],
+    texts: Sequence[str],
+) -> int:
+    """Store a composed digest under its key; return its id (the stored one if the key exists)."""
+    stmt = (
+        _insert(session, _digests)
+        .values(
+            key=key,
+            lang=lang,
+            period_start=since,
+            period_end=until,
+            story_ids=list(story_ids),
+            texts=list(texts),
+            story_count=len(story_ids),
+            created_at=models.utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[_digests.c.key])
+        .returning(_digests.c.id)
+    )
+    inserted = (await session.execute(stmt)).scalar()
+    if inserted is not None:
+        return int(inserted)
+    d = models.Digest
+    return int((await session.execute(select(d.id).where(d.key == key))).scalar_one())
+
+
+async def plan(session: AsyncSession, rows: Sequence[Planned], *, now: datetime) -> int:
+    """Write deliveries, each (subscription, period) once; return how many were new.
+
+    One multi-row INSERT … ON CONFLICT DO NOTHING per thousand rows: planning a period
+    twice, or two planners at once, leaves one row per (subscription, period).
+    """
+    inserted = 0
+    for chunk in _chunks(rows, PLAN_CHUNK):
+        values = [
+            {
+                "subscription_id": row.subscription_id,
+                "period_key": row.period_key,
+                "digest_id": row.digest_id,
+                "status": row.status,
+                "attempts": 0,
+                "message_ids": [],
+                "created_at": now,
+            }
+            for row in chunk
+        ]
+        stmt = (
+            _insert(session, _deliveries)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[_deliveries.c.subscription_id, _deliveries.c.period_key]
+            )
+            .returning(_deliveries.c.id)
+        )
+        inserted += len((await session.execute(stmt)).all())
+    return inserted
+
+
+async def advance(
+    session: AsyncSession,
+    subscription_ids: Sequence[int],
+    *,
+    period_end: datetime,
+    next_due_at: datetime,
+) -> None:
+    """Move subscriptions past a planned period: its end, and when the next one is due."""
+    sub = models.Subscription
+    for chunk in _chunks(list(subscription_ids), IDS_CHUNK):
+        await session.execute(
+            update(sub)
+            .where(sub.id.in_(chunk))
+            .values(last_period_end=period_end, next_due_at=next_due_at)
+        )
+
+
+async def planner_lock(session: AsyncSession) -> bool:
+    """Take the planner's lock for the caller's transaction; False when another holds it."""
+    if _dialect(session) != "postgresql":
+        return True  # SQLite: one machine, and its writers are serialized anyway
+    held = await session.execute(select(func.pg_try_advisory_xact_lock(PG_PLANNER_LOCK_ID)))
+    return bool(held.scalar())
+
+
+# ---- sending ---------------------------------------------------------------------------------
+
+
+async def claim(
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: float
+) -> list[Claimed]:
+    """Claim up to ``limit`` deliveries to send, oldest first; the caller commits, then sends.
+
+    A delivery can be claimed when it is pending and its retry time (if any) has come, or
+    when it has been 'sending' longer than ``lease`` seconds (its sender died). Only
+    deliveries to reachable chats whose subscription is neither paused nor cancelled.
+    """
+    if limit <= 0:
+        return []
+    d, sub, s = models.Delivery, models.Subscription, models.Subscriber
+    claimable = (
+        select(d.id)
+        .join(sub, sub.id == d.subscription_id)
+        .join(s, s.id == sub.subscriber_id)
+        .where(
+            or_(
+                and_(
+                    d.status == "pending",
+                    or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
+                ),
+                and_(d.status == "sending", d.claimed_at < now - timedelta(seconds=lease)),
+            ),
+            s.active.is_(True),
+            sub.paused.is_(False),
+            sub.cancelled_at.is_(None),
+        )
+        .order_by(d.id)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        # Rows another sender holds are skipped, not waited for. The CTE is evaluated once
+        # (MATERIALIZED): a subquery the planner re-ran per row could claim more than limit.
+        claimable = claimable.with_for_update(of=d, skip_locked=True)
+        chosen = claimable.cte("claimable").prefix_with("MATERIALIZED")
+    else:
+        chosen = claimable.cte("claimable")
+    claimed = (
+        await session.execute(
+            update(d)
+            .where(d.id.in_(select(chosen.c.id)))
+            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=d.attempts + 1)
+            .returning(d.id, d.subscription_id, d.digest_id, d.message_ids, d.attempts)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not claimed:
+        return []
+    where = (
+        await session.execute(
+            select(d.id, s.chat_id, s.chat_type, sub.thread_id, models.Digest.texts)
+            .join(sub, sub.id == d.subscription_id)
+            .join(s, s.id == sub.subscriber_id)
+            .outerjoin(models.Digest, models.Digest.id == d.digest_id)
+            .where(d.id.in_([row.id for row in claimed]))
+        )
+    ).all()
+    by_id = {row.id: row for row in where}
+    return [
+        Claimed(
+            delivery_id=row.id,
+            subscription_id=row.subscription_id,
+            chat_id=by_id[row.id].chat_id,
+            chat_type=by_id[row.id].chat_type,
+            thread_id=by_id[row.id].thread_id,
+            texts=tuple(by_id[row.id].texts or ()),
+            message_ids=tuple(row.message_ids or ()),
+            attempts=row.attempts,
+        )
+        for row in sorted(claimed, key=lambda r: r.id)
+    ]
+
+
+async def record_part(session: AsyncSession, delivery_id: int, message_ids: Sequence[int]) -> None:
+    """Record the messages of a delivery sent so far, so a retry sends only the rest."""
+    d = models.Delivery
+    await session.execute(
+        update(d).where(d.id == delivery_id).values(message_ids=list(message_ids))
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, delivery_id: int, *, message_ids: Sequence[int], now: datetime
+) -> None:
+    """Record a delivery as sent, with Telegram's message ids."""
+    d = models.Delivery
+    await session.execute(
+        update(d)
+        .where(d.id == delivery_id)
+        .values(
+            status="sent",
+            message_ids=list(message_ids),
+            sent_at=now,
+            error=None,
+            next_attempt_at=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, delivery_id: int, *, error: str, next_attempt_at: datetime
+) -> None:
+    """Put a delivery back to pending, to be claimed again from ``next_attempt_at``."""
+    d = models.Delivery
+    await session.execute(
+        update(d)
+        .where(d.id == delivery_id)
+        .values(status="pending", error=error, next_attempt_at=next_attempt_at)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, delivery_id: int, *, error: str, now: datetime
+) -> None:
+    """Give a delivery up, saying why."""
+    d = models.Delivery
+    # claimed_at becomes the time of the last attempt's end: /stats counts today's failures by it
+    await session.execute(
+        update(d)
+        .where(d.id == delivery_id)
+        .values(status="failed", error=error, claimed_at=now, next_attempt_at=None)
+    )
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Return how many deliveries are in each status (every status, zeros too)."""
+    d = models.Delivery
+    found = dict.fromkeys(STATUSES, 0)
+    for status, n in (
+        await session.execute(select(d.status, func.count()).group_by(d.status))
+    ).all():
+        found[status] = int(n)
+    return found
