@@ -199,7 +199,24 @@ def start(lang: str, name: str | None) -> Reply:
     return Reply((text,), keyboard)
 
 
-HELP_COMMANDS = ("country", "event", "events", "search", "latest", "topic", "lang", "start", "help")
+HELP_COMMANDS = (
+    "country",
+    "event",
+    "events",
+    "search",
+    "latest",
+    "topic",
+    "subscribe",
+    "settings",
+    "digest",
+    "filter",
+    "pause",
+    "resume",
+    "unsubscribe",
+    "lang",
+    "start",
+    "help",
+)
 
 
 def help_text(lang: str, bot_username: str) -> Reply:

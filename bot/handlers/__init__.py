@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import buttons, commands
+from bot.handlers import admin, buttons, commands, subscribe
 from bot.handlers.common import load_chat_lang
 from bot.handlers.errors import on_error
 
@@ -34,6 +34,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("latest", commands.latest))
     app.add_handler(CommandHandler("topic", commands.topic))
     app.add_handler(CommandHandler("lang", commands.lang_))
+    subscribe.register(app)  # /subscribe … /unsubscribe, their buttons, typed answers
+    admin.register(app)  # /channel, /stats, /sources, /broadcast_preview
 
     app.add_handler(CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:\d+$"))
