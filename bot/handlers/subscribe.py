@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import i18n, render
 from bot import render_subscribe as screens
 from bot.context import ChaikhanaContext, ChatData
-from bot.handlers.common import argument, clean, edit, is_group, lang, send
+from bot.handlers.common import argument, clean, edit, lang, send
 from bot.render import Reply
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
@@ -254,32 +254,46 @@ def _where(chat: Chat) -> dict[str, Any]:
 
 async def subscribe(update: Update, context: ChaikhanaContext) -> None:
     """Open the guided flow, or subscribe at once from shortcut words."""
-    if not await _guard(update, context):
+    chat = update.effective_chat
+    if chat is None or not await _guard(update, context):
         return
-    ui, text = lang(update, context), await argument(update, context)
-    chat, thread = update.effective_chat, topic_thread(update)
-    if text is None or chat is None:
-        return
-    words = parse_words(text, ui) if text else None
-    if words is not None and words.unknown:
+    text = await argument(update, context)
+    if text:
+        await _subscribe_now(update, context, chat, parse_words(text, lang(update, context)))
+    elif text is not None:
+        await _open_flow(update, context, chat)
+
+
+def _start_draft(view: SubscriptionView | None, thread: int | None) -> Draft:
+    """Start the flow from the current subscription (if any); in a forum topic, post there."""
+    live = view is not None and not view.cancelled
+    draft = Draft.of(view, topic_thread=thread) if view is not None and live else Draft()
+    draft.editing, draft.topic_thread = False, thread
+    if thread is not None:
+        draft.thread_id = thread
+    return draft
+
+
+async def _open_flow(update: Update, context: ChaikhanaContext, chat: Chat) -> None:
+    async with context.db() as session:
+        view = await subscriptions.get(session, chat.id)
+    draft = _start_draft(view, topic_thread(update))
+    context.chat.draft = draft.dump()
+    await reply(update, context, screens.screen(draft, "countries", lang(update, context)))
+
+
+async def _subscribe_now(
+    update: Update, context: ChaikhanaContext, chat: Chat, words: Words
+) -> None:
+    ui = lang(update, context)
+    if words.unknown:
         await reply(update, context, screens.unknown_words(words.unknown, ui))
         return
     async with context.db() as session, session.begin():
         view = await subscriptions.get(session, chat.id)
-        current = view is not None and not view.cancelled
-        draft = Draft.of(view, topic_thread=thread) if view and current else Draft()
-        draft.editing, draft.topic_thread = False, thread
-        if thread is not None:
-            draft.thread_id = thread
-        if words is not None:
-            saved = await save_draft(
-                session, apply_words(words, draft), **_where(chat), ui=ui, now=now(context)
-            )
-    if words is not None:
-        await reply(update, context, screens.saved(saved, ui, new=not current))
-        return
-    context.chat.draft = draft.dump()
-    await reply(update, context, screens.screen(draft, "countries", ui))
+        draft = apply_words(words, _start_draft(view, topic_thread(update)))
+        saved = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
+    await reply(update, context, screens.saved(saved, ui, new=view is None or view.cancelled))
 
 
 def _toggle(chosen: list[str], value: str, allowed: tuple[str, ...]) -> list[str]:
@@ -325,35 +339,49 @@ def _step(draft: Draft, action: str, value: str) -> str:
     return value if action == "go" and value in screens.SCREENS else "countries"
 
 
-async def flow(update: Update, context: ChaikhanaContext) -> None:
-    """Handle a press in the /subscribe flow (``sb:<action>[:<value>]``)."""
-    query = update.callback_query
-    assert query is not None
-    _, action, value = f"{query.data or ''}::".split(":", 2)
-    value = value.rstrip(":")
+async def _draft_or_expired(update: Update, context: ChaikhanaContext) -> Draft | None:
+    """Return the chat's draft after checking the sender; say the buttons expired if none."""
     if not await _guard(update, context):
-        return
-    ui, chat = lang(update, context), update.effective_chat
+        return None
     draft = Draft.load(context.chat.draft)
-    if draft is None or chat is None:
-        await edit(update, context, screens.expired(ui))
+    if draft is None:
+        await edit(update, context, screens.expired(lang(update, context)))
+    return draft
+
+
+async def flow(update: Update, context: ChaikhanaContext) -> None:
+    """Apply a press in the /subscribe flow (``sb:<action>:<value>``); show the next screen."""
+    query = update.callback_query
+    draft = await _draft_or_expired(update, context)
+    if query is None or draft is None:
         return
-    if action == "x":
-        context.chat.draft = None
-        await edit(update, context, screens.cancelled(ui))
-        return
-    if action == "ok":
-        async with context.db() as session, session.begin():
-            before = await subscriptions.get(session, chat.id)
-            view = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
-        context.chat.draft = None
-        new = before is None or before.cancelled
-        await edit(update, context, screens.saved(view, ui, new=new))
-        return
-    name = _step(draft, action, value)
+    _, action, value = f"{query.data or ''}::".split(":", 2)
+    name = _step(draft, action, value.rstrip(":"))
     context.chat.draft = draft.dump()
+    ui = lang(update, context)
     shown = screens.ask_typed(draft, ui) if draft.waiting else screens.screen(draft, name, ui)
     await edit(update, context, shown)
+
+
+async def confirm(update: Update, context: ChaikhanaContext) -> None:
+    """Save the subscription the flow describes (``sb:ok``)."""
+    chat, ui = update.effective_chat, lang(update, context)
+    draft = await _draft_or_expired(update, context)
+    if chat is None or draft is None:
+        return
+    async with context.db() as session, session.begin():
+        before = await subscriptions.get(session, chat.id)
+        view = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
+    context.chat.draft = None
+    await edit(update, context, screens.saved(view, ui, new=before is None or before.cancelled))
+
+
+async def cancel_flow(update: Update, context: ChaikhanaContext) -> None:
+    """Leave the flow without saving (``sb:x``)."""
+    if await _draft_or_expired(update, context) is None:
+        return
+    context.chat.draft = None
+    await edit(update, context, screens.cancelled(lang(update, context)))
 
 
 class Waiting(filters.MessageFilter):
@@ -403,37 +431,55 @@ async def settings(update: Update, context: ChaikhanaContext) -> None:
     await reply(update, context, screens.settings(view, lang(update, context)))
 
 
-async def manage(update: Update, context: ChaikhanaContext) -> None:
-    """Handle /settings buttons: edit (``sb:e:c|t|s``), pause, resume, unsubscribe, undo."""
+async def edit_settings(update: Update, context: ChaikhanaContext) -> None:
+    """Open the flow's countries, topics or schedule screen on the subscription (``sb:e:…``)."""
     query, chat = update.callback_query, update.effective_chat
-    assert query is not None
+    if query is None or chat is None or not await _guard(update, context):
+        return
+    async with context.db() as session:
+        view = await subscriptions.get(session, chat.id)
+    ui = lang(update, context)
+    if view is None or view.cancelled:
+        await edit(update, context, screens.settings(view, ui))
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    draft = Draft.of(view, topic_thread=thread)
+    context.chat.draft = draft.dump()
+    first = {"sb:e:c": "countries", "sb:e:t": "topics"}.get(query.data or "", "cadence")
+    await edit(update, context, screens.screen(draft, first, ui))
+
+
+async def pause_button(update: Update, context: ChaikhanaContext) -> None:
+    """Pause (``sb:p``) or resume (``sb:r``) from /settings, and show the settings again."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None or not await _guard(update, context):
+        return
+    async with context.db() as session, session.begin():
+        view = await subscriptions.set_paused(
+            session, chat.id, query.data == "sb:p", now=now(context)
+        )
+    await edit(update, context, screens.settings(view, lang(update, context)))
+
+
+async def unsubscribe_button(update: Update, context: ChaikhanaContext) -> None:
+    """Unsubscribe from /settings (``sb:u``), offering Undo."""
+    chat = update.effective_chat
     if chat is None or not await _guard(update, context):
         return
-    ui, parts = lang(update, context), (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
     async with context.db() as session, session.begin():
-        if action == "p":
-            view = await subscriptions.set_paused(session, chat.id, True, now=now(context))
-        elif action == "r":
-            view = await subscriptions.set_paused(session, chat.id, False, now=now(context))
-        elif action == "u":
-            view = await subscriptions.cancel(session, chat.id, now=now(context))
-        elif action == "undo":
-            view = await subscriptions.restore(session, chat.id, now=now(context))
-        else:
-            view = await subscriptions.get(session, chat.id)
-    if action == "u":
-        await edit(update, context, screens.unsubscribed(view, ui))
-    elif action == "undo":
-        await edit(update, context, screens.restored(view, ui))
-    elif action == "e" and view is not None and not view.cancelled:
-        thread = query.message.message_thread_id if isinstance(query.message, Message) else None
-        draft = Draft.of(view, topic_thread=thread if is_group(update) else None)
-        context.chat.draft = draft.dump()
-        first = {"c": "countries", "t": "topics"}.get(parts[2] if len(parts) > 2 else "", "cadence")
-        await edit(update, context, screens.screen(draft, first, ui))
-    else:
-        await edit(update, context, screens.settings(view, ui))
+        view = await subscriptions.cancel(session, chat.id, now=now(context))
+    await edit(update, context, screens.unsubscribed(view, lang(update, context)))
+
+
+async def undo(update: Update, context: ChaikhanaContext) -> None:
+    """Take an unsubscribe back (``sb:undo``)."""
+    chat = update.effective_chat
+    if chat is None or not await _guard(update, context):
+        return
+    async with context.db() as session, session.begin():
+        view = await subscriptions.restore(session, chat.id, now=now(context))
+    await edit(update, context, screens.restored(view, lang(update, context)))
 
 
 # ---- /pause, /resume, /unsubscribe ----------------------------------------------------------
@@ -570,7 +616,12 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("pause", pause))
     app.add_handler(CommandHandler("resume", resume))
     app.add_handler(CommandHandler("unsubscribe", unsubscribe))
-    app.add_handler(CallbackQueryHandler(manage, pattern=r"^sb:(e:[cts]|p|r|u|undo)$"))
+    app.add_handler(CallbackQueryHandler(edit_settings, pattern=r"^sb:e:[cts]$"))
+    app.add_handler(CallbackQueryHandler(pause_button, pattern=r"^sb:[pr]$"))
+    app.add_handler(CallbackQueryHandler(unsubscribe_button, pattern=r"^sb:u$"))
+    app.add_handler(CallbackQueryHandler(undo, pattern=r"^sb:undo$"))
+    app.add_handler(CallbackQueryHandler(confirm, pattern=r"^sb:ok$"))
+    app.add_handler(CallbackQueryHandler(cancel_flow, pattern=r"^sb:x$"))
     app.add_handler(CallbackQueryHandler(flow, pattern=r"^sb:"))
     waiting = Waiting(app.chat_data)  # type: ignore[arg-type]
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting, typed))

@@ -453,8 +453,13 @@ async def test_digest_sends_the_digest_for_the_filters_now(
     bot: BotAPIServer, seeded: Database
 ) -> None:
     chat = private(bot, "en")
-    await chat.send("/subscribe instant")
-    replies = await chat.send("/digest")
-    assert replies and all(m.parse_mode == "HTML" for m in replies)
-    # every message was accepted (a 429 of the one-per-second limit is retried, not refused)
+    await chat.send("/subscribe tj daily")
+    [digest] = await chat.send("/digest")
+    assert "your daily digest" in digest.text and "🇹🇯" in digest.text
+    assert "ICT WEEK 2025" in digest.text and digest.parse_mode == "HTML"
+
+    # an exclude keyword in Latin letters drops the story told in Cyrillic ("Душанбе")
+    await chat.send("/filter -Dushanbe")
+    [digest] = await chat.send("/digest")
+    assert "ICT WEEK" not in digest.text and "Nothing new for your filters" in digest.text
     assert all(c.status in (200, 429) for c in bot.calls_to("sendMessage", chat_id=chat.id))
