@@ -7,16 +7,19 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import handlers, i18n, render
-from bot.config import Config
+from bot import channels, handlers, i18n, jobs, render
+from bot.config import Config, fetch_policy
 from bot.context import BotData, ChaikhanaContext, ChatData
+from bot.delivery import Sender
+from digests.sources.http import Fetcher, make_client
 from storage import db as storage_db
 
 logger = logging.getLogger(__name__)
@@ -24,10 +27,18 @@ logger = logging.getLogger(__name__)
 # PTB 22 warns on every RetryAfter unless retry_after is opted in as a timedelta; we never
 # read it as an int, so opt in (the rate limiter reads the timedelta itself).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# APScheduler logs every run of every job at INFO: the plan and send jobs run every few
+# seconds, so only its warnings are worth a line.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def build_application(cfg: Config, *, engine: AsyncEngine | None = None) -> Application:  # type: ignore[type-arg]
-    """Build the bot: token, Bot API server, typed context, rate limiter, handlers."""
+def build_application(  # type: ignore[type-arg]
+    cfg: Config,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Application:
+    """Build the bot: token, Bot API server, typed context, rate limiter, handlers, jobs."""
     tg = cfg.telegram
     context_types = ContextTypes(context=ChaikhanaContext, chat_data=ChatData, bot_data=BotData)
     app = (
@@ -54,7 +65,10 @@ def build_application(cfg: Config, *, engine: AsyncEngine | None = None) -> Appl
     data: BotData = app.bot_data
     data.cfg = cfg
     data.engine = engine
+    if clock is not None:
+        data.clock = clock
     handlers.register(app)
+    jobs.schedule(app)
     return app
 
 
@@ -67,18 +81,28 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
         data.owns_engine = True
         await storage_db.upgrade(data.engine)
     data.sessionmaker = storage_db.make_sessionmaker(data.engine)
+    data.sender = Sender(data.sessionmaker, app.bot, data.cfg.delivery, clock=data.clock)
+    if data.cfg.ingest.poll:
+        policy = fetch_policy(data.cfg)
+        data.http = make_client(policy)
+        data.fetcher = Fetcher(data.http, policy)
     for lang in i18n.SUPPORTED:
         menu = [BotCommand(name, text) for name, text in render.commands(lang)]
         await app.bot.set_my_commands(menu, language_code=lang)
     await app.bot.set_my_commands(
         [BotCommand(name, text) for name, text in render.commands(i18n.DEFAULT)]
     )
+    if data.cfg.channels:
+        await channels.sync_configured(app.bot, data.sessionmaker, data.cfg.channels, data.now())
     logger.info("bot @%s started", app.bot.username)
 
 
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    """Close the database if the application opened it."""
+    """Close the HTTP client, and the database if the application opened it."""
     data: BotData = app.bot_data
+    if data.http is not None:
+        await data.http.aclose()
+        data.http, data.fetcher = None, None
     if data.engine is not None and data.owns_engine:
         await data.engine.dispose()
         data.engine = None
@@ -111,6 +135,8 @@ async def running(app: Application) -> AsyncIterator[Application]:  # type: igno
         await app.start()
         yield app
     finally:
+        if data.sender is not None:
+            data.sender.stop()  # finish the messages in flight, claim nothing more
         if app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, fetch_policy, load_config
 from bot.services.ingest import (
     Outcome,
     Status,
@@ -29,7 +29,7 @@ from bot.services.ingest import (
     ingest_items,
 )
 from digests.model import SourceHints
-from digests.sources.http import Fetcher, FetchPolicy, make_client
+from digests.sources.http import Fetcher, make_client
 from storage import articles, sources
 from storage import db as storage_db
 from storage.errors import AlreadyExists
@@ -65,17 +65,6 @@ async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
     policy = fetch_policy(cfg)
     async with open_db(cfg) as db, make_client(policy) as client:
         yield Runtime(cfg, db, Fetcher(client, policy))
-
-
-def fetch_policy(cfg: Config) -> FetchPolicy:
-    """Return the HTTP policy the config asks for."""
-    return FetchPolicy(
-        timeout=cfg.ingest.timeout,
-        max_bytes=cfg.ingest.max_bytes,
-        max_redirects=cfg.ingest.max_redirects,
-        per_host=cfg.ingest.per_host,
-        user_agent=cfg.ingest.user_agent,
-    )
 
 
 def article_json(outcome: Outcome) -> dict[str, Any]:

@@ -9,14 +9,15 @@ import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import i18n, render
+from bot import i18n, render, render_digest
 from bot.cli import open_db
 from bot.config import Config
+from bot.services import digests as services
 from storage import lookups
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,21 @@ def register(subparsers: Any) -> None:
     latest = subparsers.add_parser("latest", help="latest stories across the region")
     _common(latest)
     latest.set_defaults(handler=_runner(cmd_latest))
+
+    digest = subparsers.add_parser("digest", help="the digest the bot would send for filters")
+    digest.add_argument("--countries", default="", help="codes or names, comma-separated")
+    digest.add_argument("--topics", default="", help="topic keys, comma-separated")
+    digest.add_argument("--include", default="", help="keywords a story must have, comma-separated")
+    digest.add_argument("--exclude", default="", help="keywords a story must not have")
+    digest.add_argument("--since", help="start of the period, YYYY-MM-DD (default: a day ago)")
+    digest.add_argument("--until", help="end of the period, YYYY-MM-DD (default: now)")
+    digest.add_argument("--cadence", choices=["daily", "weekly", "instant"], default="daily")
+    digest.add_argument("--size", type=int, default=10, help="stories shown (1-30)")
+    digest.add_argument("--timezone", default="UTC", help="IANA timezone of the reader")
+    digest.add_argument("--html", action="store_true", help="print the Telegram HTML as sent")
+    digest.add_argument("--json", action="store_true", help="print JSON for machines")
+    digest.add_argument("--lang", default="en", choices=i18n.SUPPORTED, help="reader language")
+    digest.set_defaults(handler=_digest_runner)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -177,6 +193,116 @@ async def cmd_latest(
     else:
         _text(out, render.latest(page, args.lang))
     return 0
+
+
+async def _digest_runner(args: argparse.Namespace, cfg: Config) -> int:
+    async with open_db(cfg) as sessionmaker:
+        return await cmd_digest(args, sessionmaker, cfg=cfg)
+
+
+async def cmd_digest(
+    args: argparse.Namespace,
+    sessionmaker: Sessionmaker,
+    out: TextIO = sys.stdout,
+    *,
+    cfg: Config | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Print the digest a subscriber with these filters would get for the period."""
+    from digests.digest import DigestFilter
+    from digests.understand import countries
+
+    now = now or datetime.now(UTC)
+    codes = []
+    for name in _items(args.countries):
+        match = countries.resolve(name)
+        if match is None:
+            print(f"error: --countries: no such country: {name}", file=sys.stderr)
+            return 2
+        codes.append(match.code)
+    topics = [render.topic_key(name, args.lang) or name for name in _items(args.topics)]
+    unknown = [topic for topic in topics if topic not in render.topic_keys()]
+    if unknown:
+        print(f"error: --topics: unknown topic: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        until = _day(args.until) if args.until else now
+        since = _day(args.since) if args.since else until - timedelta(days=1)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if since >= until:
+        print("error: --since must come before --until", file=sys.stderr)
+        return 2
+    flt = DigestFilter(
+        countries=tuple(codes),
+        topics=tuple(topics),
+        include=tuple(_items(args.include)),
+        exclude=tuple(_items(args.exclude)),
+    )
+    digests_cfg = cfg.digests if cfg else None
+    async with sessionmaker() as session:
+        composed = await services.compose_window(
+            session,
+            flt,
+            lang=args.lang,
+            since=since,
+            until=until,
+            now=now,
+            size=max(1, min(30, args.size)),
+            events_days=digests_cfg.events_days if digests_cfg else 7,
+        )
+    if args.json:
+        _json(
+            out,
+            {
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "lang": args.lang,
+                "total": composed.total,
+                "more": composed.more,
+                "stories": [
+                    {
+                        "story": c.story_id,
+                        "id": c.article_id,
+                        "title": c.title,
+                        "url": c.url,
+                        "lang": c.lang,
+                        "countries": list(c.countries),
+                        "topics": list(c.topics),
+                        "sources": list(c.sources),
+                        "langs": list(c.langs),
+                    }
+                    for c in composed.stories
+                ],
+                "events": [
+                    {
+                        "name": e.name,
+                        "start": e.start.isoformat() if e.start else None,
+                        "end": e.end.isoformat() if e.end else None,
+                        "place": e.place,
+                    }
+                    for e in composed.events
+                ],
+            },
+        )
+        return 0
+    texts = render_digest.digest(composed, args.lang, cadence=args.cadence, timezone=args.timezone)
+    for message in texts:
+        out.write(message if args.html else plain_text(message))
+        out.write("\n")
+    return 0
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _day(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {value}") from None
 
 
 def _json(out: TextIO, value: Any) -> None:

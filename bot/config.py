@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from digests.sources.http import FetchPolicy
+
 PLACEHOLDER_TOKENS = frozenset({"", "PUT-YOUR-BOT-TOKEN-HERE", "changeme", "123456:ABC"})
 
 
@@ -145,6 +147,17 @@ class Config(BaseSettings):
                 "or CHAIKHANA_TELEGRAM__TOKEN"
             )
         return token
+
+
+def fetch_policy(cfg: Config) -> FetchPolicy:
+    """Return the HTTP policy for reading sources that the config asks for."""
+    return FetchPolicy(
+        timeout=cfg.ingest.timeout,
+        max_bytes=cfg.ingest.max_bytes,
+        max_redirects=cfg.ingest.max_redirects,
+        per_host=cfg.ingest.per_host,
+        user_agent=cfg.ingest.user_agent,
+    )
 
 
 def _toml_path() -> Path | None:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import i18n
 from bot.config import Config
+from digests.sources.http import Fetcher
+
+if TYPE_CHECKING:
+    from bot.delivery import Sender
 
 logger = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -23,6 +35,15 @@ class BotData:
     engine: AsyncEngine | None = None
     sessionmaker: async_sessionmaker[AsyncSession] | None = None
     owns_engine: bool = False
+    # What time it is: injectable, so tests move time instead of sleeping.
+    clock: Callable[[], datetime] = system_clock
+    sender: Sender | None = None
+    fetcher: Fetcher | None = None
+    http: httpx.AsyncClient | None = None
+
+    def now(self) -> datetime:
+        """Return the current time by this bot's clock."""
+        return self.clock()
 
 
 @dataclass(slots=True)

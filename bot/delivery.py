@@ -1,0 +1,271 @@
+"""The outbox sender: claim due deliveries, send them within Telegram's limits, record.
+
+Planning has already written one Delivery row per (subscription, period) with its digest
+composed and rendered, so sending is only this: claim a batch (a committed claim, so no
+other sender takes the same rows), send every message of every delivery with bounded
+concurrency (the bot's FloodLimiter paces them: 30/s overall, 1/s per chat, 20/min per
+group or channel, and pauses everything on a 429), then record the outcome. Outcomes are
+written in small batches by one writer, so a crash repeats at most the deliveries sent
+since the last write plus those in flight; a delivery of several messages records each
+message as it goes, so a retry never repeats the parts already sent.
+
+What an error means:
+- 429 (after the limiter's own retries): try again after ``retry_after``;
+- 5xx, time-outs, network errors: try again with doubling waits, ``max_attempts`` in all,
+  then failed with the reason;
+- 403 (blocked, kicked) or "chat not found": the subscriber is marked inactive and its
+  deliveries stop;
+- any other 400: failed at once (sending the same request again would fail the same way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.config import DeliveryConfig
+from storage import outbox, subscriptions
+from storage.outbox import Claimed
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+FLUSH_EVERY = 50  # outcomes written at once
+FLUSH_SECONDS = 0.25  # …or after this long, whichever comes first
+_GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
+
+
+def worker_name() -> str:
+    """Name this sender in the rows it claims: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one delivery."""
+
+    claimed: Claimed
+    status: str  # "sent" | "retry" | "failed" | "gone"
+    message_ids: tuple[int, ...] = ()
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class SendReport:
+    """What one run of the sender did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    gone: int = 0
+    messages: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        """Count an outcome."""
+        if outcome.status == "sent":
+            self.sent += 1
+        elif outcome.status == "retry":
+            self.retried += 1
+        elif outcome.status == "gone":
+            self.gone += 1
+        else:
+            self.failed += 1
+        self.messages += len(outcome.message_ids) - len(outcome.claimed.message_ids)
+        if outcome.error and len(self.errors) < 20:
+            self.errors.append(outcome.error)
+
+
+class Sender:
+    """Send what the outbox holds, one claimed batch after another, until it is empty."""
+
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        cfg: DeliveryConfig,
+        *,
+        clock: Clock,
+        worker: str | None = None,
+    ) -> None:
+        self._db = db
+        self._bot = bot
+        self._cfg = cfg
+        self._clock = clock
+        self.worker = worker or worker_name()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._outcomes: list[Outcome] = []
+        self._last_flush = 0.0
+
+    @property
+    def busy(self) -> bool:
+        """Tell whether a run is in progress."""
+        return self._lock.locked()
+
+    def stop(self) -> None:
+        """Ask a run to finish the messages in flight and claim nothing more."""
+        self._stopping = True
+
+    async def run(self) -> SendReport:
+        """Send every due delivery; return what happened (nothing when already running)."""
+        report = SendReport()
+        if self._lock.locked():
+            return report
+        async with self._lock:
+            while not self._stopping:
+                async with self._db() as session, session.begin():
+                    batch = await outbox.claim(
+                        session,
+                        worker=self.worker,
+                        now=self._clock(),
+                        limit=self._cfg.batch,
+                        lease=self._cfg.lease,
+                    )
+                if not batch:
+                    break
+                await self._send_batch(batch, report)
+            await self._flush(report)
+        return report
+
+    async def _send_batch(self, batch: Sequence[Claimed], report: SendReport) -> None:
+        """Send a claimed batch with bounded concurrency; release what a stop left unsent."""
+        slots = asyncio.Semaphore(self._cfg.concurrency)
+        loop = asyncio.get_running_loop()
+        self._last_flush = loop.time()
+
+        async def one(claimed: Claimed) -> None:
+            async with slots:
+                if self._stopping:
+                    outcome = Outcome(
+                        claimed, "retry", claimed.message_ids, "released", self._clock()
+                    )
+                else:
+                    outcome = await self._deliver(claimed)
+                self._outcomes.append(outcome)
+                if (
+                    len(self._outcomes) >= FLUSH_EVERY
+                    or loop.time() - self._last_flush >= FLUSH_SECONDS
+                ):
+                    await self._flush(report)
+
+        await asyncio.gather(*(one(c) for c in batch))
+        await self._flush(report)
+
+    async def _deliver(self, claimed: Claimed) -> Outcome:
+        """Send the messages of one delivery that are not sent yet."""
+        sent = list(claimed.message_ids)
+        chat_id = claimed.chat_id
+        for text in claimed.texts[len(sent) :]:
+            try:
+                message = await self._bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    message_thread_id=claimed.thread_id,
+                )
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                return self._retry(claimed, sent, f"429: retry after {wait:g} s", wait)
+            except Forbidden as exc:
+                return Outcome(claimed, "gone", tuple(sent), f"403: {exc.message}")
+            except ChatMigrated as exc:
+                # A group became a supergroup: the chat lives on under a new id.
+                return Outcome(
+                    claimed, "failed", tuple(sent), f"chat migrated to {exc.new_chat_id}"
+                )
+            except BadRequest as exc:
+                text_of = exc.message.lower()
+                if any(marker in text_of for marker in _GONE_MARKERS):
+                    return Outcome(claimed, "gone", tuple(sent), f"400: {exc.message}")
+                return Outcome(claimed, "failed", tuple(sent), f"400: {exc.message}")
+            except NetworkError as exc:  # 5xx, time-outs, connection errors
+                return self._backoff(claimed, sent, f"{type(exc).__name__}: {exc.message}")
+            except TelegramError as exc:
+                return Outcome(claimed, "failed", tuple(sent), f"{type(exc).__name__}: {exc}")
+            sent.append(message.message_id)
+            if len(sent) < len(claimed.texts):
+                # A retry must not repeat the parts already in the chat.
+                async with self._db() as session, session.begin():
+                    await outbox.record_part(session, claimed.delivery_id, sent)
+        return Outcome(claimed, "sent", tuple(sent))
+
+    def _retry(self, claimed: Claimed, sent: list[int], error: str, wait: float) -> Outcome:
+        if claimed.attempts >= self._cfg.max_attempts:
+            return Outcome(claimed, "failed", tuple(sent), f"{error} (gave up)")
+        at = self._clock() + timedelta(seconds=wait)
+        return Outcome(claimed, "retry", tuple(sent), error, retry_at=at)
+
+    def _backoff(self, claimed: Claimed, sent: list[int], error: str) -> Outcome:
+        wait = min(
+            self._cfg.backoff_max, self._cfg.backoff_base * 2 ** max(0, claimed.attempts - 1)
+        )
+        return self._retry(claimed, sent, error, wait)
+
+    async def _flush(self, report: SendReport) -> None:
+        """Write the outcomes gathered so far in one transaction."""
+        outcomes, self._outcomes = self._outcomes, []
+        self._last_flush = asyncio.get_running_loop().time()
+        if not outcomes:
+            return
+        now = self._clock()
+        async with self._db() as session, session.begin():
+            for outcome in outcomes:
+                await _record(session, outcome, now)
+        for outcome in outcomes:
+            report.add(outcome)
+            if outcome.status in ("failed", "gone"):
+                logger.warning(
+                    "delivery %d to chat %d %s: %s",
+                    outcome.claimed.delivery_id,
+                    outcome.claimed.chat_id,
+                    "stopped, the chat is gone" if outcome.status == "gone" else "failed",
+                    outcome.error,
+                )
+
+
+async def _record(session: AsyncSession, outcome: Outcome, now: datetime) -> None:
+    delivery_id = outcome.claimed.delivery_id
+    if outcome.status == "sent":
+        await outbox.mark_sent(session, delivery_id, message_ids=outcome.message_ids, now=now)
+    elif outcome.status == "retry":
+        if outcome.message_ids != outcome.claimed.message_ids:
+            await outbox.record_part(session, delivery_id, outcome.message_ids)
+        assert outcome.retry_at is not None
+        await outbox.mark_retry(
+            session,
+            delivery_id,
+            error=outcome.error or "released",
+            next_attempt_at=outcome.retry_at,
+        )
+    else:
+        if outcome.message_ids != outcome.claimed.message_ids:
+            await outbox.record_part(session, delivery_id, outcome.message_ids)
+        await outbox.mark_failed(session, delivery_id, error=outcome.error or "failed", now=now)
+        if outcome.status == "gone":
+            await subscriptions.deactivate(
+                session, outcome.claimed.chat_id, outcome.error or "gone"
+            )
+
+
+def _seconds(value: float | timedelta | int) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

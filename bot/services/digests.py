@@ -1,0 +1,268 @@
+"""Digests as a service: plan what is due into the outbox, compose each digest once, preview.
+
+Planning is the one place a digest is composed for delivery. Every subscription due by
+now gets the period it is due for (its key, ``d:2026-11-28``, makes the Delivery unique)
+and a window of news: from the end of its previous window, at most one period back (a new
+or re-enabled subscriber is never flooded with backlog), to the planning time less a
+short grace (an article still being stored as a period closes falls into the next window
+instead of being missed); each window starts where the last one ended, so none is lost.
+Subscriptions that share filters, reader language and window share one composition, and
+those that also share how it is rendered (timezone of the header's date, cadence, channel
+or chat) share one stored Digest: the cost of composing grows with the number of distinct
+filters, never with the number of subscribers.
+
+The whole planning pass is one transaction, under PostgreSQL's advisory lock when several
+instances run, so a pass that runs twice, late or concurrently plans each period once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import render_digest
+from bot.config import DigestsConfig
+from digests.digest import Digest, DigestFilter, UpcomingEvent, compose
+from digests.schedule import Schedule, latest_period, next_send, period_length
+from storage import outbox
+from storage.subscriptions import SubscriptionView
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    """What one planning pass did."""
+
+    due: int = 0
+    compositions: int = 0
+    digests: int = 0
+    planned: int = 0
+    skipped: int = 0
+    locked_out: bool = False
+
+
+async def compose_window(
+    session: AsyncSession,
+    flt: DigestFilter,
+    *,
+    lang: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    size: int,
+    events_days: int,
+) -> Digest:
+    """Compose the digest of one filter, reader language and window."""
+    candidates = await outbox.candidates(
+        session,
+        flt,
+        since=since,
+        until=until,
+        reader_lang=lang,
+        with_text=bool(flt.include or flt.exclude),
+    )
+    events: list[UpcomingEvent] = []
+    if events_days:
+        found = await outbox.upcoming_events(session, today=now.date(), days=events_days)
+        events = [e for e in found if not flt.countries or e.country in flt.countries]
+    return compose(
+        candidates, flt, lang=lang, since=since, until=until, now=now, size=size, events=events
+    )
+
+
+async def preview(
+    session: AsyncSession,
+    view: SubscriptionView,
+    *,
+    now: datetime,
+    cfg: DigestsConfig | None = None,
+    bot_username: str | None = None,
+) -> tuple[str, ...]:
+    """Render the digest this subscription would get now, for the last period (no outbox)."""
+    cfg = cfg or DigestsConfig()
+    schedule = view.schedule()
+    length = (
+        timedelta(seconds=cfg.instant_lookback)
+        if schedule.cadence == "instant"
+        else period_length(schedule)
+    )
+    composed = await compose_window(
+        session,
+        view.filter(),
+        lang=view.ui_lang,
+        since=now - length,
+        until=now,
+        now=now,
+        size=view.digest_size or cfg.size,
+        events_days=cfg.events_days,
+    )
+    return render_digest.digest(
+        composed,
+        view.ui_lang,
+        cadence=schedule.cadence,
+        timezone=schedule.timezone,
+        bot_username=bot_username,
+        channel=view.chat_type == "channel",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    subscription_id: int
+    period_key: str
+    since: datetime
+    until: datetime
+    next_due: datetime
+    schedule: Schedule
+    channel: bool
+
+
+async def plan_due(
+    db: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    cfg: DigestsConfig,
+    bot_username: str | None = None,
+) -> PlanReport:
+    """Plan every digest due by ``now`` into the outbox; return what was planned."""
+    until = now - timedelta(seconds=cfg.grace)
+    async with db() as session, session.begin():
+        if not await outbox.planner_lock(session):
+            return PlanReport(locked_out=True)
+        due = await outbox.due(session, now=now)
+        if not due:
+            return PlanReport()
+        # (filter, language, window, size) → the subscriptions that share one composition.
+        groups: dict[tuple[str, str, datetime, datetime, int], list[_Window]] = defaultdict(list)
+        filters: dict[str, DigestFilter] = {}
+        for item in due:
+            window = _window(item, now=now, until=until, cfg=cfg)
+            key = item.filter.key()
+            filters[key] = item.filter
+            size = item.digest_size or cfg.size
+            groups[(key, item.ui_lang, window.since, window.until, size)].append(window)
+
+        planned = skipped = digests_saved = 0
+        advance: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+        for (fkey, lang, since, upto, size), windows in groups.items():
+            composed = await compose_window(
+                session,
+                filters[fkey],
+                lang=lang,
+                since=since,
+                until=upto,
+                now=now,
+                size=size,
+                events_days=cfg.events_days,
+            )
+            rows: list[outbox.Planned] = []
+            if composed.empty and not cfg.send_empty:
+                # Nothing to say. Daily and weekly periods are still recorded (planned
+                # once); an instant window simply moves on.
+                rows = [
+                    outbox.Planned(w.subscription_id, w.period_key, None, "skipped")
+                    for w in windows
+                    if w.schedule.cadence != "instant"
+                ]
+            else:
+                # One stored Digest per way of rendering it.
+                renders: dict[tuple[str, str, bool], list[_Window]] = defaultdict(list)
+                for w in windows:
+                    renders[(w.schedule.cadence, w.schedule.timezone, w.channel)].append(w)
+                for (cadence, timezone, channel), members in renders.items():
+                    texts = render_digest.digest(
+                        composed,
+                        lang,
+                        cadence=cadence,
+                        timezone=timezone,
+                        bot_username=bot_username,
+                        channel=channel,
+                    )
+                    digest_id = await outbox.save_digest(
+                        session,
+                        key=_digest_key(fkey, lang, since, upto, size, cadence, timezone, channel),
+                        lang=lang,
+                        since=since,
+                        until=upto,
+                        story_ids=[c.story_id for c in composed.stories],
+                        texts=texts,
+                    )
+                    digests_saved += 1
+                    rows.extend(
+                        outbox.Planned(w.subscription_id, w.period_key, digest_id, "pending")
+                        for w in members
+                    )
+            inserted = await outbox.plan(session, rows, now=now)
+            if composed.empty and not cfg.send_empty:
+                skipped += inserted
+            else:
+                planned += inserted
+            for w in windows:
+                advance[(w.until, w.next_due)].append(w.subscription_id)
+        for (period_end, next_due), ids in advance.items():
+            await outbox.advance(session, ids, period_end=period_end, next_due_at=next_due)
+    report = PlanReport(
+        due=len(due),
+        compositions=len(groups),
+        digests=digests_saved,
+        planned=planned,
+        skipped=skipped,
+    )
+    if planned or skipped:
+        logger.info(
+            "planned %d digests (%d empty periods) for %d due subscriptions: "
+            "%d compositions, %d rendered digests",
+            planned,
+            skipped,
+            report.due,
+            report.compositions,
+            report.digests,
+        )
+    return report
+
+
+def _window(item: outbox.Due, *, now: datetime, until: datetime, cfg: DigestsConfig) -> _Window:
+    """Return the period a due subscription is planned for and its window of news."""
+    schedule = item.schedule
+    if schedule.cadence == "instant":
+        length = timedelta(seconds=cfg.instant_lookback)
+        # One instant delivery per planning pass: the key is the window's end itself.
+        key = "i:" + until.isoformat(timespec="microseconds")
+    else:
+        length = period_length(schedule)
+        key = latest_period(schedule, now).key
+    since = until - length
+    if item.last_period_end is not None and item.last_period_end > since:
+        since = min(item.last_period_end, until)
+    return _Window(
+        subscription_id=item.subscription_id,
+        period_key=key,
+        since=since,
+        until=until,
+        next_due=next_send(schedule, now),
+        schedule=schedule,
+        channel=item.chat_type == "channel",
+    )
+
+
+def _digest_key(
+    fkey: str,
+    lang: str,
+    since: datetime,
+    until: datetime,
+    size: int,
+    cadence: str,
+    timezone: str,
+    channel: bool,
+) -> str:
+    """Name a rendered digest: the same inputs always give the same key."""
+    raw = "|".join(
+        (fkey, lang, since.isoformat(), until.isoformat(), str(size), cadence, timezone)
+    ) + ("|channel" if channel else "")
+    return hashlib.sha256(raw.encode()).hexdigest()
