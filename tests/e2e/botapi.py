@@ -161,7 +161,13 @@ class Fault:
 
 @dataclass(slots=True)
 class Limits:
-    """Telegram's flood limits, as the server enforces them."""
+    """Telegram's flood limits, as the server enforces them on sendMessage.
+
+    Each is a sliding window over the messages the server accepted: at most
+    ``overall_per_second`` in any second, ``per_chat_per_second`` in any second in one
+    private chat, ``per_group_per_minute`` in any minute in one group, supergroup or channel
+    (a negative chat id). ``Limits(overall_per_second=1000)`` is the paid-broadcast rate.
+    """
 
     overall_per_second: int = 30
     per_chat_per_second: int = 1
@@ -211,6 +217,8 @@ class BotAPIServer:
         self._new_call = asyncio.Event()
         self._sent_all: deque[float] = deque()
         self._sent_chat: dict[int, deque[float]] = defaultdict(deque)
+        self._sweep_chats_at = 4096
+        self.flood_429s = 0  # sends refused because a limit would have been broken
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -749,12 +757,18 @@ class BotAPIServer:
         if len(chat) >= limit:
             retry = max(retry, window - (now - chat[0]))
         if retry > 0:
+            self.flood_429s += 1
             seconds = max(1, math.ceil(retry))
+            logger.info("flood limit: chat %s refused, retry after %d s", chat_id, seconds)
             raise ApiError(
                 429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
             )
         overall.append(now)
         chat.append(now)
+        if len(self._sent_chat) > self._sweep_chats_at:  # a fan-out to 100,000 chats
+            for key in [k for k, ts in self._sent_chat.items() if not ts or now - ts[-1] >= 60]:
+                del self._sent_chat[key]
+            self._sweep_chats_at = max(4096, 2 * len(self._sent_chat))
 
 
 _REASONS = {
