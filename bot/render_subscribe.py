@@ -262,19 +262,16 @@ def screen(draft: Draft, name: str, lang: str) -> Reply:
     return render(draft, lang)
 
 
+_BEFORE = {"topics": "countries", "cadence": "topics", "weekday": "cadence", "timezone": "time"}
+
+
 def previous(draft: Draft, name: str) -> str | None:
     """Return the screen before ``name`` (None for the first one)."""
-    if name == "countries":
-        return None
-    if name == "topics":
-        return "countries"
-    if name in ("cadence", "weekday"):
-        return "topics" if name == "cadence" else "cadence"
     if name == "time":
         return "weekday" if draft.cadence == "weekly" else "cadence"
-    if name == "timezone":
-        return "time"
-    return "cadence" if draft.cadence == "instant" else "timezone"
+    if name == "confirm":
+        return "cadence" if draft.cadence == "instant" else "timezone"
+    return _BEFORE.get(name)
 
 
 def _countries(draft: Draft, lang: str) -> Reply:
@@ -514,12 +511,7 @@ def channel_list(views: Sequence[SubscriptionView], lang: str) -> Reply:
         if view.paused:
             head += f" · {plain(t(lang, 'admin.channel_paused'))}"
         blocks.append(f"{head}\n{summary(view, lang)}")
-    return Reply(split_blocks(blocks))
-
-
-def split_blocks(blocks: Sequence[str]) -> tuple[str, ...]:
-    """Join blocks into as few messages as Telegram allows."""
-    return split(blocks)
+    return Reply(split(blocks))
 
 
 def stats(st: Stats, records: Sequence[SourceRecord], lang: str) -> Reply:
@@ -565,7 +557,7 @@ def stats(st: Stats, records: Sequence[SourceRecord], lang: str) -> Reply:
             f"• #{r.id} {plain(shorten(r.name or r.url, 60))}: {plain(shorten(r.health, 120))}"
             for r in failing[:15]
         ]
-    return Reply(split_blocks(["\n".join(lines)]))
+    return Reply(split(["\n".join(lines)]))
 
 
 def source_line(record: SourceRecord) -> str:
@@ -584,7 +576,7 @@ def sources_list(records: Sequence[SourceRecord], lang: str) -> Reply:
     blocks = [t(lang, "admin.sources_header")]
     blocks += [source_line(r) for r in records] or [plain(t(lang, "admin.sources_empty"))]
     blocks.append(t(lang, "admin.sources_usage"))
-    return Reply(split_blocks(blocks))
+    return Reply(split(blocks))
 
 
 def preview(view: SubscriptionView | None, texts: Sequence[str], lang: str) -> Reply:

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD = 60
+# A keyword's sign; phones often turn a typed "-" into a minus sign or a dash.
 _SIGNS = {"+": "+", "-": "-", "−": "-", "–": "-"}
 
 
