@@ -324,3 +324,27 @@ async def test_5xx_is_retried_then_delivered(bot: Bot) -> None:
     await settle(0.5)
     [delivery] = await bot.deliveries(5008)
     assert delivery.status == "sent" and delivery.attempts == 3
+
+
+async def test_digest_missed_while_down_goes_out_once_after_restart(news: Database) -> None:
+    clock = Clock(_start_of_news())
+    async with BotAPIServer() as server:
+        bot = Bot(server, news, clock)
+        await bot.subscribe(5009, time_of_day="08:30", timezone="Asia/Tashkent")
+        day = clock()
+        clock.set_local(day, "11:00")  # the bot was down at 08:30
+        for _ in range(2):  # a restart, and another: the period is sent once
+            app = build_application(digest_config(server, news), engine=news.engine, clock=clock)
+            async with running(app):
+                await server.wait_sent(5009, wait=10)
+                await settle()
+        assert len(server.sent(5009)) == 1
+
+        # Down for two days: only the period still current is planned, never the one missed.
+        clock.set_local(day + timedelta(days=2), "12:00")
+        app = build_application(digest_config(server, news), engine=news.engine, clock=clock)
+        async with running(app):
+            await settle(1.2)
+    keys = [d.period_key for d in await bot.deliveries(5009)]
+    local = day.astimezone(TASHKENT).date()
+    assert keys == [f"d:{local}", f"d:{local + timedelta(days=2)}"]
