@@ -197,7 +197,7 @@ async def cmd_latest(
 
 async def _digest_runner(args: argparse.Namespace, cfg: Config) -> int:
     async with open_db(cfg) as sessionmaker:
-        return await cmd_digest(args, sessionmaker, cfg=cfg)
+        return await cmd_digest(args, sessionmaker, sys.stdout, cfg=cfg)
 
 
 async def cmd_digest(

@@ -204,7 +204,9 @@ _LOOSE = str.maketrans(
     }
 )
 _DIGRAPHS = (("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"))
-_WORD_INITIAL_YE = re.compile(r"(?<![\w'])ye")  # Yevropa, Yerevan: Европа, Ереван
+# Cyrillic е is written "ye" where it is said so: at a word start (Yevropa, Yerevan: Европа,
+# Ереван) and after a vowel (Tokayev, Sergeyev: Токаев, Сергеев).
+_SAID_YE = re.compile(r"(?<![\w'])ye|(?<=[aeiou])ye")
 _NOT_WORD = re.compile(r"[^\w']+")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
@@ -221,7 +223,7 @@ def loose(text: str) -> str:
         if digraph in folded:
             folded = folded.replace(digraph, single)
     if "ye" in folded:
-        folded = _WORD_INITIAL_YE.sub("e", folded)
+        folded = _SAID_YE.sub("e", folded)
     if not folded.isascii():  # letters with other accents (é, ã) lose them
         folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     return " ".join(_NOT_WORD.sub(" ", folded).split())
