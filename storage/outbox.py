@@ -337,30 +337,33 @@ async def plan(session: AsyncSession, rows: Sequence[Planned], *, now: datetime)
     One multi-row INSERT … ON CONFLICT DO NOTHING per thousand rows: planning a period
     twice, or two planners at once, leaves one row per (subscription, period).
     """
-    inserted = 0
-    for chunk in _chunks(rows, PLAN_CHUNK):
-        values = [
-            {
-                "subscription_id": row.subscription_id,
-                "period_key": row.period_key,
-                "digest_id": row.digest_id,
-                "status": row.status,
-                "attempts": 0,
-                "message_ids": [],
-                "created_at": now,
-            }
-            for row in chunk
-        ]
-        stmt = (
-            _insert(session, _deliveries)
-            .values(values)
-            .on_conflict_do_nothing(
-                index_elements=[_deliveries.c.subscription_id, _deliveries.c.period_key]
-            )
-            .returning(_deliveries.c.id)
+    if not rows:
+        return 0
+    values: list[dict[str, Any]] = [
+        {
+            "subscription_id": row.subscription_id,
+            "period_key": row.period_key,
+            "digest_id": row.digest_id,
+            "status": row.status,
+            "attempts": 0,
+            "message_ids": [],
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    stmt = (
+        _insert(session, _deliveries)
+        .on_conflict_do_nothing(
+            index_elements=[_deliveries.c.subscription_id, _deliveries.c.period_key]
         )
-        inserted += len((await session.execute(stmt)).all())
-    return inserted
+        .returning(_deliveries.c.id)
+    )
+    # Executed with many rows, SQLAlchemy sends it as multi-row VALUES of PLAN_CHUNK rows
+    # each ("insertmanyvalues"), compiled once: per chunk one statement and one round trip.
+    result = await session.execute(
+        stmt, values, execution_options={"insertmanyvalues_page_size": PLAN_CHUNK}
+    )
+    return len(result.all())
 
 
 async def advance(
@@ -394,52 +397,42 @@ async def planner_lock(session: AsyncSession) -> bool:
 async def claim(
     session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: float
 ) -> list[Claimed]:
-    """Claim up to ``limit`` deliveries to send, oldest first; the caller commits, then sends.
+    """Claim up to ``limit`` deliveries to send; the caller commits, then sends.
 
-    A delivery can be claimed when it is pending and its retry time (if any) has come, or
-    when it has been 'sending' longer than ``lease`` seconds (its sender died). Only
-    deliveries to reachable chats whose subscription is neither paused nor cancelled.
+    First deliveries left 'sending' longer than ``lease`` seconds (their sender died),
+    then pending ones whose retry time (if any) has come, oldest first. Only deliveries to
+    reachable chats whose subscription is neither paused nor cancelled. Three statements:
+    an UPDATE … RETURNING for each kind, one SELECT for where and what to send.
     """
     if limit <= 0:
         return []
-    d, sub, s = models.Delivery, models.Subscription, models.Subscriber
-    claimable = (
-        select(d.id)
-        .join(sub, sub.id == d.subscription_id)
-        .join(s, s.id == sub.subscriber_id)
-        .where(
-            or_(
-                and_(
-                    d.status == "pending",
-                    or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
-                ),
-                and_(d.status == "sending", d.claimed_at < now - timedelta(seconds=lease)),
-            ),
-            s.active.is_(True),
-            sub.paused.is_(False),
-            sub.cancelled_at.is_(None),
-        )
-        .order_by(d.id)
-        .limit(limit)
+    d = models.Delivery
+    stale = await _claim_some(
+        session,
+        and_(d.status == "sending", d.claimed_at < now - timedelta(seconds=lease)),
+        d.claimed_at,
+        worker=worker,
+        now=now,
+        limit=limit,
     )
-    if _dialect(session) == "postgresql":
-        # Rows another sender holds are skipped, not waited for. The CTE is evaluated once
-        # (MATERIALIZED): a subquery the planner re-ran per row could claim more than limit.
-        claimable = claimable.with_for_update(of=d, skip_locked=True)
-        chosen = claimable.cte("claimable").prefix_with("MATERIALIZED")
-    else:
-        chosen = claimable.cte("claimable")
-    claimed = (
-        await session.execute(
-            update(d)
-            .where(d.id.in_(select(chosen.c.id)))
-            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=d.attempts + 1)
-            .returning(d.id, d.subscription_id, d.digest_id, d.message_ids, d.attempts)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
+    # Ordered by the index's own order (status, next_attempt_at), so that the database
+    # reads only the rows it claims: retries due first, then new rows as they were planned.
+    # Ordering by id instead would step over every row already claimed on each claim.
+    pending = await _claim_some(
+        session,
+        and_(
+            d.status == "pending",
+            or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
+        ),
+        d.next_attempt_at,
+        worker=worker,
+        now=now,
+        limit=limit - len(stale),
+    )
+    claimed = [*stale, *pending]
     if not claimed:
         return []
+    sub, s = models.Subscription, models.Subscriber
     where = (
         await session.execute(
             select(d.id, s.chat_id, s.chat_type, sub.thread_id, models.Digest.texts)
@@ -461,8 +454,55 @@ async def claim(
             message_ids=tuple(row.message_ids or ()),
             attempts=row.attempts,
         )
-        for row in sorted(claimed, key=lambda r: r.id)
+        for row in claimed
     ]
+
+
+async def _claim_some(
+    session: AsyncSession,
+    condition: Any,
+    order: Any,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+) -> list[Any]:
+    """Mark up to ``limit`` deliveries meeting ``condition`` as being sent; return them."""
+    if limit <= 0:
+        return []
+    d, sub, s = models.Delivery, models.Subscription, models.Subscriber
+    claimable = (
+        select(d.id)
+        .join(sub, sub.id == d.subscription_id)
+        .join(s, s.id == sub.subscriber_id)
+        .where(
+            condition,
+            s.active.is_(True),
+            sub.paused.is_(False),
+            sub.cancelled_at.is_(None),
+        )
+        .order_by(order)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        # Rows another sender holds are skipped, not waited for. The CTE is evaluated once
+        # (MATERIALIZED): a subquery the planner re-ran per row could claim more than limit.
+        claimable = claimable.with_for_update(of=d, skip_locked=True)
+        chosen = claimable.cte("claimable").prefix_with("MATERIALIZED")
+    else:
+        # SQLite: the UPDATE takes the write lock, so a concurrent claimer waits for this
+        # transaction and then sees these rows claimed.
+        chosen = claimable.cte("claimable")
+    rows = (
+        await session.execute(
+            update(d)
+            .where(d.id.in_(select(chosen.c.id)))
+            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=d.attempts + 1)
+            .returning(d.id, d.subscription_id, d.message_ids, d.attempts)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    return sorted(rows, key=lambda r: r.id)  # RETURNING comes in no particular order
 
 
 async def record_part(session: AsyncSession, delivery_id: int, message_ids: Sequence[int]) -> None:
