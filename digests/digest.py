@@ -201,7 +201,13 @@ def _keywords(typed: Iterable[str]) -> tuple[_Keyword, ...]:
 
 def _haystack(c: Candidate) -> tuple[str, ...]:
     """Return the story's title, summary and text, each folded (matched separately)."""
-    return tuple(loose(part) for part in (c.title, c.summary, c.text) if part)
+    return tuple(_folded(part) for part in (c.title, c.summary, c.text) if part)
+
+
+# A planning pass composes the same stories for many filters: fold each text once.
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    return loose(text)
 
 
 def _hits(keyword: _Keyword, c: Candidate, haystack: tuple[str, ...]) -> bool:

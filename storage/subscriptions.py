@@ -226,6 +226,8 @@ async def save(
         if zone is None:
             raise ValueError(f"unknown timezone {timezone!r}")
         sub.timezone = subscriber.timezone = zone
+    if sub.cadence == "weekly" and sub.weekday is None:
+        sub.weekday = 0  # what the schedule reads it as: say so in the row
     if thread_id is not UNSET:
         sub.thread_id = thread_id
     if digest_size is not UNSET:

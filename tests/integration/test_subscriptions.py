@@ -91,6 +91,12 @@ async def test_a_new_schedule_moves_the_due_time(db: Database) -> None:
     assert view.next_due_at == datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
 
+async def test_weekly_without_a_day_is_on_monday(db: Database) -> None:
+    view = await subscribe(db, cadence="weekly", time_of_day="09:00", timezone="UTC")
+    assert view.weekday == 0
+    assert view.next_due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
 async def test_the_ui_language_is_kept_unless_given(db: Database) -> None:
     await subscribe(db, ui_lang="uz")
     async with db.sessionmaker() as session, session.begin():
