@@ -13,12 +13,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import channels, handlers, i18n, jobs, render
 from bot.config import Config, fetch_policy
 from bot.context import BotData, ChaikhanaContext, ChatData
 from bot.delivery import Sender
+from bot.ratelimit import FloodLimiter
 from digests.sources.http import Fetcher, make_client
 from storage import db as storage_db
 
@@ -53,7 +54,7 @@ def build_application(  # type: ignore[type-arg]
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
+        .rate_limiter(FloodLimiter(overall=cfg.delivery.rate, max_retries=tg.max_retries))
         .connect_timeout(tg.connect_timeout)
         .read_timeout(tg.read_timeout)
         .get_updates_connect_timeout(tg.connect_timeout)
