@@ -83,6 +83,12 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    """CPU time (user and system) this process has used so far, in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 # ---- the server process ------------------------------------------------------------------
 
 
@@ -126,6 +132,7 @@ def serve(chats: int, overall: int) -> None:
                 "chats_reached": len(self.per_chat),
                 "most_in_one_chat": max(self.per_chat.values(), default=0),
                 "server_rss_mb": rss_mb(),
+                "server_cpu_s": cpu_s(),
             }
 
     async def main() -> None:
@@ -307,7 +314,7 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int) -> Any:
     from bot.ratelimit import FloodLimiter
 
     limiter: Any = (
-        FloodLimiter(overall=limit, max_retries=3)
+        FloodLimiter(overall=limit, max_retries=3, max_in_flight=pool)
         if limiter_kind == "flood"
         else AIORateLimiter(overall_max_rate=limit, max_retries=3)
     )
@@ -408,6 +415,7 @@ def send(args: argparse.Namespace) -> None:
     coro = send_outbox(args, base_url) if args.via == "outbox" else send_direct(args, base_url)
     result = asyncio.run(coro)
     result["sender_rss_mb"] = rss_mb()
+    result["sender_cpu_s"] = cpu_s()
     print(json.dumps(result), flush=True)
 
 

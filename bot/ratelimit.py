@@ -85,7 +85,9 @@ class FloodLimiter(BaseRateLimiter[int]):
     seconds in a group, supergroup or channel (negative chat ids and @usernames). Every
     window is stretched by ``margin`` (a fraction). A ``RetryAfter`` holds back every request
     for ``retry_after`` seconds, and the request is retried up to ``max_retries`` times
-    (``rate_limit_args`` overrides that per call) before the RetryAfter is raised.
+    (``rate_limit_args`` overrides that per call) before the RetryAfter is raised. At most
+    ``max_in_flight`` requests are on the wire at once: keep it at or under the HTTP
+    connection pool's size (requests queued inside httpcore's pool cost CPU per request).
     getUpdates, answerCallbackQuery and answerInlineQuery are not limited.
     """
 
@@ -99,6 +101,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         "_interval",
         "_limit",
         "_margin",
+        "_max_in_flight",
         "_max_retries",
         "_next_slot",
         "_paused_until",
@@ -117,11 +120,13 @@ class FloodLimiter(BaseRateLimiter[int]):
         group_period: float = 60.0,
         max_retries: int = 3,
         margin: float = 0.02,
+        max_in_flight: int = 256,
     ) -> None:
         if overall < 1 or per_chat_interval < 0 or per_group < 1 or group_period <= 0:
             raise ValueError("flood limits must be positive (overall at least 1 per second)")
-        if max_retries < 0 or margin < 0:
-            raise ValueError("max_retries and margin must not be negative")
+        if max_retries < 0 or margin < 0 or max_in_flight < 1:
+            raise ValueError("max_retries and margin must not be negative, max_in_flight >= 1")
+        self._max_in_flight = max_in_flight
         self._limit = int(overall)
         self._interval = 1.0 / overall
         self._window = 1.0 + margin
@@ -247,10 +252,13 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if wait > 0:
                     await asyncio.sleep(wait)
                     continue
-                if self._in_flight + len(self._done) < self._limit:
+                in_window = self._in_flight + len(self._done)
+                if in_window < self._limit and self._in_flight < self._max_in_flight:
                     break
-                # The window is full: wait for the oldest answer to age out, or for an answer.
-                timeout = self._done[0] + self._window - now if self._done else None
+                # The window is full, or enough requests are on the wire: wait for the
+                # oldest answer to age out, or for an answer.
+                full = in_window >= self._limit and self._done
+                timeout = self._done[0] + self._window - now if full else None
                 self._changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)

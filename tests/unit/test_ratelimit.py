@@ -79,6 +79,8 @@ class FakeTelegram:
     latency: tuple[float, float] = (0.0, 0.0)  # each way, uniformly random
     arrivals: list[tuple[float, str, int | str | None]] = field(default_factory=list)
     calls: int = 0
+    on_the_wire: int = 0
+    most_on_the_wire: int = 0
     flood_429s: int = 0
     fail_next: list[float] = field(default_factory=list)  # retry_after of injected 429s
     rng: random.Random = field(default_factory=lambda: random.Random(5))
@@ -87,6 +89,16 @@ class FakeTelegram:
 
     async def call(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
+        self.on_the_wire += 1
+        self.most_on_the_wire = max(self.most_on_the_wire, self.on_the_wire)
+        try:
+            return await self._call(loop, endpoint, data)
+        finally:
+            self.on_the_wire -= 1
+
+    async def _call(
+        self, loop: asyncio.AbstractEventLoop, endpoint: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         await asyncio.sleep(self.rng.uniform(*self.latency))
         now = loop.time()
         chat = data.get("chat_id")
@@ -306,9 +318,27 @@ def test_idle_chats_are_forgotten() -> None:
     assert run(main()) <= 2048
 
 
+def test_no_more_than_max_in_flight_requests_are_on_the_wire() -> None:
+    async def main() -> tuple[FakeTelegram, float]:
+        tg = FakeTelegram(overall=1000, latency=(0.25, 0.25))
+        limiter = await started(FloodLimiter(overall=1000, max_in_flight=5))
+        ends = await asyncio.gather(*(send(limiter, tg, 1 + n) for n in range(20)))
+        return tg, max(ends) - min(ends)
+
+    tg, spread = run(main())
+    assert tg.most_on_the_wire == 5 and tg.calls == 20
+    assert spread >= 3 * 0.5  # four rounds of five, half a second each
+
+
 @pytest.mark.parametrize(
     "kwargs",
-    [{"overall": 0}, {"per_group": 0}, {"group_period": 0}, {"max_retries": -1}],
+    [
+        {"overall": 0},
+        {"per_group": 0},
+        {"group_period": 0},
+        {"max_retries": -1},
+        {"max_in_flight": 0},
+    ],
 )
 def test_nonsense_limits_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must"):
