@@ -102,7 +102,7 @@ def page(article: dict[str, str]) -> str:
 <footer>Подпишитесь на наш Telegram-канал · © 2025 Bench News</footer></body></html>"""
 
 
-async def run_kind(kind: str, n: int, database: str) -> dict[str, float]:
+async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
     """Ingest n synthetic articles of one kind and return the figures."""
     from bot.services.ingest import Status, ingest_items
     from storage import db as storage_db

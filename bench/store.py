@@ -85,6 +85,12 @@ async def batch(db, items: list[Article], size: int) -> int:  # type: ignore[no-
         run: dict[str, object] = {}
     else:
         run = {"matcher": StoryMatcher()}  # one per run, as ingest_items keeps one
+    try:
+        from storage.articles import ArticleDates
+    except ImportError:  # an older commit
+        pass
+    else:
+        run["dates"] = ArticleDates()  # one per run, as ingest_items keeps one
     new = 0
     for start in range(0, len(items), size):
         chunk = items[start : start + size]

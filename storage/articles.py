@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     or_,
     select,
     union_all,
@@ -333,7 +334,7 @@ def _add_many(session: Session, items: Sequence[BatchItem]) -> list[StoredArticl
     ]
 
 
-def _returned(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> list[Any]:
+def _returned(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> Sequence[Any]:
     """Execute an INSERT … RETURNING for one row or many; return the rows it returned."""
     if len(rows) == 1:
         return conn.execute(stmt, rows[0]).all()
@@ -437,13 +438,18 @@ async def story_candidates(
 
 # Candidates for a whole batch: the postings of the batch's keys are read once and counted
 # here, which is several times cheaper than a GROUP BY over (article, candidate) pairs in
-# SQLite; then one query dates the articles found and one reads the features of the few
-# that make some article's list.
+# SQLite; the articles found are dated (from memory, or by one query), and one query reads
+# the features of the few that make some article's list and are not known already.
 #
-# A key's postings are read newest first, within the date window of the batch's articles
-# that have it, and at most POSTINGS_PER_KEY of them: a key every tenth article carries would
-# otherwise cost every new article a read of a tenth of the archive. A story is found
-# through its rarer keys; a common one only adds its most recent articles.
+# A key's postings are read newest first, and the newest POSTINGS_PER_KEY of them dated
+# within the window of the batch's articles that have it are kept: a key every tenth article
+# carries would otherwise cost every new article a read of a tenth of the archive. A story is
+# found through its rarer keys; a common one only adds its most recent articles.
+#
+# The postings are read without joining them to their articles: the join read each posting's
+# article row (several KB, its date stored past its text) once per posting and batch, which
+# cost more than the rest of storing together. Each article is dated once per run instead
+# (ArticleDates), and a key whose page held postings outside its window is read a page further.
 POSTINGS_PER_KEY = 100
 
 
@@ -467,59 +473,53 @@ def _by_dialect(
 # list padded with a key no article has, so each backend compiles and prepares one text.
 _KEYS_PER_QUERY = 32
 _NO_KEY = ""
+# Above every article id: INTEGER is 64-bit in SQLite, 32-bit in PostgreSQL.
+_ABOVE_ALL_IDS = {"sqlite": 2**63 - 1, "postgresql": 2**31 - 1}
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @cache
-def _postings_query() -> Any:
-    """Build ``_KEYS_PER_QUERY`` keys' newest postings within each key's date window."""
-    a, k = _articles.c, _keys.c
+def _postings_query(dialect: str) -> Any:
+    """Build ``_KEYS_PER_QUERY`` keys' newest postings at or below an id, a row per key.
+
+    Row ``n`` carries the ids of the key bound as ``key{n}``, aggregated (a comma-separated
+    string on SQLite, an array on PostgreSQL): a hundred times fewer rows to fetch and build.
+    """
+    k = _keys.c
     branches = []
     for i in range(_KEYS_PER_QUERY):
         newest = (
-            select(k.key, k.article_id)
-            .join(_articles, a.id == k.article_id)
-            .where(
-                k.key == bindparam(f"key{i}"),
-                # An undated article may be from any day: the matcher, not the window, decides.
-                or_(
-                    a.published.is_(None),
-                    and_(
-                        a.published >= bindparam(f"since{i}"),
-                        a.published <= bindparam(f"until{i}"),
-                    ),
-                ),
-            )
+            select(k.article_id)
+            .where(k.key == bindparam(f"key{i}"), k.article_id <= bindparam(f"upto{i}"))
             .order_by(k.article_id.desc())
-            .limit(bindparam("cap", type_=Integer))
+            .limit(bindparam(f"limit{i}", type_=Integer))
             .subquery()
         )
-        branches.append(select(newest.c.key, newest.c.article_id))
+        ids = (
+            func.array_agg(newest.c.article_id)
+            if dialect == "postgresql"
+            else func.group_concat(newest.c.article_id)
+        )
+        branches.append(
+            select(literal_column(str(i), Integer).label("n"), ids.label("ids")).select_from(newest)
+        )
     return union_all(*branches)
 
 
-async def _postings(
-    conn: Any, windows: dict[str, tuple[datetime, datetime]], cap: int
-) -> dict[str, list[int]]:
-    """Return each key's newest ``cap`` article ids dated within its window."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    keys = sorted(windows)
-    stmt = _postings_query()
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start : start + _KEYS_PER_QUERY]
-        params: dict[str, Any] = {"cap": cap}
-        for i in range(_KEYS_PER_QUERY):
-            key = chunk[i] if i < len(chunk) else _NO_KEY
-            since, until = windows.get(key, (_LATEST, _EARLIEST))
-            params.update({f"key{i}": key, f"since{i}": since, f"until{i}": until})
-        for key, article_id in (await conn.execute(stmt, params)).all():
-            postings[key].append(article_id)
-    return postings
+def _id_array(value: str | list[int] | None) -> np.ndarray:
+    """Return the ids a postings row aggregated, newest first."""
+    if value is None:
+        return _NO_IDS
+    if isinstance(value, str):
+        ids = np.fromstring(value, dtype=np.int64, sep=",")
+    else:
+        ids = np.array(value, dtype=np.int64)
+    return np.sort(ids)[::-1]  # the order an aggregate keeps is not promised
 
 
 _DATED = _by_dialect(
-    (_articles.c.id, _articles.c.story_id, _articles.c.published, _articles.c.ingested_at),
+    (_articles.c.id, _articles.c.story_id, _articles.c.published),
     _articles.c.id,
     "ids",
     Integer(),
@@ -530,13 +530,158 @@ _IN_CHUNK = 10_000
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_UNDATED = np.iinfo(np.int64).min  # not among the articles dated: deleted since
 _NO_DATE = np.iinfo(np.int64).max  # stored without a publication date: any window may hold it
+_GONE = np.iinfo(np.int64).min  # not stored (deleted since its postings were read): no window
+_NO_IDS = np.empty(0, dtype=np.int64)
 
 
-def _micros(when: datetime) -> int:
-    """Return an aware datetime as microseconds since the epoch."""
+def _micros(when: datetime | None) -> int:
+    """Return a datetime (naive ones are UTC) as microseconds since the epoch, or _NO_DATE."""
+    if when is None:
+        return int(_NO_DATE)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return (when - _EPOCH) // timedelta(microseconds=1)
+
+
+class ArticleDates:
+    """Remember stored articles' publication times and story ids by id, for one run.
+
+    Articles are never updated, so what an id maps to stays true for as long as the id names
+    one database's article: keep one per run (or per database), and remember only committed
+    articles (the id of one rolled back may be given again). Kept as sorted numpy arrays, so
+    the thousands of postings of a batch are dated in a few vector operations.
+    """
+
+    def __init__(self, size: int = 1_000_000) -> None:
+        self._size = size
+        self._ids = _NO_IDS
+        self._micros = _NO_IDS
+        self._stories = _NO_IDS
+        self._new: list[tuple[int, int, int]] = []
+
+    def remember(self, article_id: int, story_id: int, published: datetime | None) -> None:
+        """Remember a committed article's publication time and story."""
+        self._new.append((article_id, _micros(published), story_id))
+
+    def _add(self, ids: np.ndarray, micros: np.ndarray, stories: np.ndarray) -> None:
+        ids = np.concatenate((self._ids, ids))
+        # stable: two sorted runs merge in linear time, and a repeated id keeps its first entry
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = ids[1:] != ids[:-1]
+        keep = order[first][-self._size :]  # forget the oldest articles beyond size
+        self._ids = ids[first][-self._size :]
+        self._micros = np.concatenate((self._micros, micros))[keep]
+        self._stories = np.concatenate((self._stories, stories))[keep]
+
+    def _flush(self) -> None:
+        if self._new:
+            columns = np.array(self._new, dtype=np.int64).T  # ids, µs, story ids
+            self._new = []
+            self._add(columns[0], columns[1], columns[2])
+
+    async def lookup(self, conn: Any, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the publication times (µs, _NO_DATE or _GONE) and story ids of ``ids``.
+
+        Ids not remembered are read in one query and remembered; an id no article has (one
+        deleted since its postings were read) is _GONE.
+        """
+        self._flush()
+        micros = np.full(len(ids), _GONE, dtype=np.int64)
+        stories = np.zeros(len(ids), dtype=np.int64)
+        hit = _place(self._ids, ids, micros, stories, self._micros, self._stories)
+        missing = np.unique(ids[~hit])
+        if len(missing):
+            rows = await _chunked(conn, _DATED, "ids", missing.tolist())
+            read = np.array([r.id for r in rows], dtype=np.int64)
+            order = np.argsort(read)
+            read_micros = np.array([_micros(r.published) for r in rows], dtype=np.int64)
+            read_stories = np.array([r.story_id for r in rows], dtype=np.int64)
+            read, read_micros, read_stories = read[order], read_micros[order], read_stories[order]
+            _place(read, ids, micros, stories, read_micros, read_stories)
+            self._add(read, read_micros, read_stories)
+        return micros, stories
+
+
+def _place(
+    known: np.ndarray,
+    ids: np.ndarray,
+    micros: np.ndarray,
+    stories: np.ndarray,
+    known_micros: np.ndarray,
+    known_stories: np.ndarray,
+) -> np.ndarray:
+    """Copy the dates and stories of the ``ids`` found in sorted ``known``; return which were."""
+    if not len(known) or not len(ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+    hit = known[at] == ids
+    micros[hit] = known_micros[at[hit]]
+    stories[hit] = known_stories[at[hit]]
+    return hit
+
+
+Postings = tuple[np.ndarray, np.ndarray, np.ndarray]  # article ids, their µs, their story ids
+
+
+async def _postings(
+    conn: Any, windows: Mapping[str, tuple[int, int]], cap: int, dates: ArticleDates
+) -> dict[str, Postings]:
+    """Return each key's newest ``cap`` articles dated within its window, newest first.
+
+    Windows are in microseconds since the epoch, both ends included; an undated article is
+    within every window. Postings outside the window are skipped by reading the key further,
+    in pages twice as long each time. Keys with no such article are left out.
+    """
+    found: dict[str, list[Postings]] = defaultdict(list)
+    need = dict.fromkeys(windows, cap)
+    pages = dict.fromkeys(windows, (_ABOVE_ALL_IDS[conn.dialect.name], cap))  # (upto, limit)
+    while pages:
+        read: dict[str, np.ndarray] = {}
+        keys = sorted(pages)
+        stmt = _postings_query(conn.dialect.name)
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            params: dict[str, Any] = {}
+            for i in range(_KEYS_PER_QUERY):
+                key = chunk[i] if i < len(chunk) else _NO_KEY
+                upto, limit = pages.get(key, (0, 0))
+                params.update({f"key{i}": key, f"upto{i}": upto, f"limit{i}": limit})
+            for n, value in (await conn.execute(stmt, params)).all():
+                ids = _id_array(value)
+                if len(ids):
+                    read[chunk[n]] = ids
+        if not read:
+            break
+        micros, stories = await dates.lookup(conn, np.concatenate(list(read.values())))
+        further: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for key, ids in read.items():
+            when = micros[offset : offset + len(ids)]
+            story = stories[offset : offset + len(ids)]
+            offset += len(ids)
+            since, until = windows[key]
+            inside = np.flatnonzero((when == _NO_DATE) | ((when >= since) & (when <= until)))
+            inside = inside[: need[key]]
+            if len(inside):
+                found[key].append((ids[inside], when[inside], story[inside]))
+                need[key] -= len(inside)
+            limit = pages[key][1]
+            if need[key] and len(ids) == limit:  # a full page, some outside the window
+                further[key] = (int(ids[-1]) - 1, 2 * limit)
+        pages = further
+    return {
+        key: parts[0]
+        if len(parts) == 1
+        else (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+        for key, parts in found.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,91 +712,132 @@ async def story_candidates_many(
     days: int = 14,
     limit: int = 50,
     known: Mapping[int, StoryFeatures] | None = None,
+    dates: ArticleDates | None = None,
 ) -> list[list[RankedCandidate]]:
     """Return :func:`story_candidates` for each (keys, around) pair, in a few queries.
 
     Each list is ranked as story_candidates ranks it (most shared keys first, then
     newest) and carries the shared-key counts, so a caller can merge in candidates of
     its own (the earlier articles of a batch not stored yet). ``known``: the features of
-    stored articles the caller has already (articles are never updated), not read again.
+    stored articles the caller has already (articles are never updated), not read again;
+    ``dates``: the stored articles' dates and stories, remembered across one run's batches.
     """
-    found: list[list[RankedCandidate]] = [[] for _ in wanted]
+    found = await story_candidate_ids(
+        session, wanted, days=days, limit=limit, known=known, dates=dates
+    )
+    return [
+        [
+            RankedCandidate(
+                shared=n,
+                candidate=StoryCandidate(article_id=i, story_id=s, features=found.features[i]),
+            )
+            for n, i, s in triples
+        ]
+        for triples in found.ranked
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateIds:
+    """A batch's story candidates as plain ids, for callers that look at only a few.
+
+    ``ranked``: per article, (shared keys, article id, story id) ranked as
+    :func:`story_candidates_many` ranks them; ``features``: of the articles listed, all of
+    them or the first few of each list (see :func:`story_candidate_ids`).
+    """
+
+    ranked: list[list[tuple[int, int, int]]]
+    features: dict[int, StoryFeatures]
+
+
+async def story_candidate_ids(
+    session: AsyncSession,
+    wanted: Sequence[tuple[Iterable[str], datetime | None]],
+    *,
+    days: int = 14,
+    limit: int = 50,
+    known: Mapping[int, StoryFeatures] | None = None,
+    dates: ArticleDates | None = None,
+    features: int | None = None,
+) -> CandidateIds:
+    """Return :func:`story_candidates_many` without building a candidate object for each.
+
+    ``features``: read the features of only the first so many candidates of each list (a
+    matcher seldom looks further; :func:`story_features` reads more), not of all of them.
+    """
     keysets = [frozenset(keys) for keys, _ in wanted]
-    all_keys = sorted(frozenset().union(*keysets))
-    if limit <= 0 or not all_keys:
-        return found
+    if limit <= 0 or not any(keysets):
+        return CandidateIds([[] for _ in wanted], {})
     window = timedelta(days=days)
-    arounds = [
-        None if around is None else around if around.tzinfo else around.replace(tzinfo=UTC)
+    # each article's window in microseconds, an undated article's the whole calendar
+    spans = [
+        (_micros(_EARLIEST), _micros(_LATEST))
+        if around is None
+        else (_micros(around - window), _micros(around + window))
         for _, around in wanted
     ]
     # each key's window: the union of the windows of the articles that have it
-    windows: dict[str, tuple[datetime, datetime]] = {}
-    for keys, around in zip(keysets, arounds, strict=True):
-        since, until = (
-            (_EARLIEST, _LATEST) if around is None else (around - window, around + window)
-        )
+    windows: dict[str, tuple[int, int]] = {}
+    for keys, (since, until) in zip(keysets, spans, strict=True):
         for key in keys:
-            known = windows.get(key)
+            wider = windows.get(key)
             windows[key] = (
-                (since, until)
-                if known is None
-                else (
-                    min(known[0], since),
-                    max(known[1], until),
-                )
+                (since, until) if wider is None else (min(wider[0], since), max(wider[1], until))
             )
     conn = await session.connection()
-    postings = await _postings(conn, windows, POSTINGS_PER_KEY)
-    # Per article: the ids of its keys' postings, counted, dated within its window and
-    # ranked, with numpy: synthetic or not, an article meets thousands of postings.
-    touched = sorted({i for ids in postings.values() for i in ids})
-    dated = {
-        r.id: (r.story_id, r.published)
-        for r in await _chunked(conn, _DATED, "ids", touched)
-    }
-    micros = {i: _NO_DATE if when is None else _micros(when) for i, (_, when) in dated.items()}
-    by_key = {
-        key: (
-            np.fromiter(ids, dtype=np.int64, count=len(ids)),
-            np.fromiter((micros.get(i, _UNDATED) for i in ids), dtype=np.int64, count=len(ids)),
-        )
-        for key, ids in postings.items()
-    }
-    ranked: list[list[tuple[int, int]]] = []
-    for keys, around in zip(keysets, arounds, strict=True):
-        parts = [by_key[key] for key in keys if key in by_key]
+    postings = await _postings(
+        conn, windows, POSTINGS_PER_KEY, ArticleDates() if dates is None else dates
+    )
+    # Per article: its keys' postings, dated within its window, counted and ranked, with
+    # numpy: synthetic or not, an article meets thousands of postings.
+    ranked: list[list[tuple[int, int, int]]] = []  # (shared keys, article id, story id)
+    for keys, (since, until) in zip(keysets, spans, strict=True):
+        parts = [postings[key] for key in keys if key in postings]
         if not parts:
             ranked.append([])
             continue
         ids = np.concatenate([p[0] for p in parts])
         when = np.concatenate([p[1] for p in parts])
-        if around is None:
-            ids = ids[when != _UNDATED]
-        else:
-            inside = (when >= _micros(around - window)) & (when <= _micros(around + window))
-            ids = ids[inside | (when == _NO_DATE)]
-        unique, shared = np.unique(ids, return_counts=True)
+        story = np.concatenate([p[2] for p in parts])
+        inside = ((when >= since) & (when <= until)) | (when == _NO_DATE)
+        ids, story = ids[inside], story[inside]
+        unique, first, shared = np.unique(ids, return_index=True, return_counts=True)
         # most shared keys first, then the newest
         order = np.lexsort((-unique, -shared))[:limit]
-        ranked.append(list(zip(shared[order].tolist(), unique[order].tolist(), strict=True)))
-    known = known or {}
-    chosen = {i for pairs in ranked for _, i in pairs}
-    features = {i: known[i] for i in chosen if i in known}
-    unknown = sorted(chosen.difference(features))
-    features.update(
-        (r.id, StoryFeatures.from_json(r.features))
-        for r in await _chunked(conn, _FEATURES, "ids", unknown)
-    )
-    for position, pairs in enumerate(ranked):
-        found[position] = [
-            RankedCandidate(
-                shared=n,
-                candidate=StoryCandidate(article_id=i, story_id=dated[i][0], features=features[i]),
+        ranked.append(
+            list(
+                zip(
+                    shared[order].tolist(),
+                    unique[order].tolist(),
+                    story[first[order]].tolist(),
+                    strict=True,
+                )
             )
-            for n, i in pairs
-            if i in features
-        ]
+        )
+    chosen = {i for triples in ranked for _, i, _ in triples[:features]}
+    found = await story_features(session, chosen, known=known)
+    if len(found) < len(chosen):  # some were deleted since their postings were read
+        ranked = [[t for t in triples if t[1] in found or t[1] not in chosen] for triples in ranked]
+    return CandidateIds(ranked, found)
+
+
+async def story_features(
+    session: AsyncSession, ids: Iterable[int], *, known: Mapping[int, StoryFeatures] | None = None
+) -> dict[int, StoryFeatures]:
+    """Return the story features of the stored articles among ``ids``, by id.
+
+    ``known``: features the caller has already (articles are never updated), not read again.
+    """
+    known = known or {}
+    wanted = set(ids)
+    found = {i: known[i] for i in wanted if i in known}
+    unknown = sorted(wanted.difference(found))
+    if unknown:
+        conn = await session.connection()
+        found.update(
+            (r.id, StoryFeatures.from_json(r.features))
+            for r in await _chunked(conn, _FEATURES, "ids", unknown)
+        )
     return found
 
 

@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 READ_BATCH = 64
 BATCH = 64  # articles per storing transaction
+# Stored candidates whose features are read with the batch's candidates, per article: the
+# matcher mostly decides within the first few (it stops at a near duplicate).
+_FEATURES_READ = 4
 # Ranks the batch's unstored articles above any stored one sharing as many keys.
 _UNSTORED = 1 << 62
 FILE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".jsonl", ".xml", ".rss", ".atom"})
@@ -103,6 +106,7 @@ async def store_many(
     hints: SourceHints = SourceHints(),
     source_id: int | None = None,
     matcher: StoryMatcher | None = None,
+    dates: articles.ArticleDates | None = None,
 ) -> list[Outcome]:
     """Understand raw articles and store each once, a batch per transaction.
 
@@ -111,7 +115,7 @@ async def store_many(
     """
     understood = [_understand(raw, hints) for raw in raws]
     pending = [u for u in understood if not isinstance(u, Outcome)]
-    saved = iter(await save_many(db, pending, source_id=source_id, matcher=matcher))
+    saved = iter(await save_many(db, pending, source_id=source_id, matcher=matcher, dates=dates))
     return [u if isinstance(u, Outcome) else next(saved) for u in understood]
 
 
@@ -150,6 +154,7 @@ async def save_many(
     *,
     source_id: int | None,
     matcher: StoryMatcher | None = None,
+    dates: articles.ArticleDates | None = None,
 ) -> list[Outcome]:
     """Store understood articles, each once, in one transaction; one outcome per article.
 
@@ -164,17 +169,19 @@ async def save_many(
     others land. Nothing half-written stays in the database either way. Outcomes are
     the same as storing the articles one by one in order with :func:`save`.
 
-    ``matcher`` remembers the story features of the articles stored, so the next batches of
-    one run neither read nor decode them again; pass one per run, for one database.
+    ``matcher`` remembers the story features of the articles stored, and ``dates`` their
+    stories and days, so the next batches of one run neither read nor decode them again;
+    pass one of each per run, for one database.
     """
     if not pending:
         return []
     matcher = matcher or StoryMatcher()
+    dates = articles.ArticleDates() if dates is None else dates
     own: dict[int, Signals] = {}
     try:
         async with db() as session, session.begin():
             outcomes = await _save_batch(
-                session, pending, source_id=source_id, matcher=matcher, own=own
+                session, pending, source_id=source_id, matcher=matcher, dates=dates, own=own
             )
     except (SQLAlchemyError, NotFound) as exc:
         logger.warning(
@@ -189,6 +196,8 @@ async def save_many(
             matcher.remember(
                 outcome.article_id, outcome.article.features, own.get(id(outcome.article))
             )
+            if outcome.story_id is not None:
+                dates.remember(outcome.article_id, outcome.story_id, outcome.article.published)
     return outcomes
 
 
@@ -198,6 +207,7 @@ async def _save_batch(
     *,
     source_id: int | None,
     matcher: StoryMatcher,
+    dates: articles.ArticleDates,
     own: dict[int, Signals],
 ) -> list[Outcome]:
     """Dedupe, match stories and insert a batch inside the caller's transaction."""
@@ -226,12 +236,15 @@ async def _save_batch(
         for mark in marks:
             seen[mark] = position
         kept.append(position)
-    items = _match_stories(
+    items = await _match_stories(
+        session,
         [batch[p] for p in kept],
-        await articles.story_candidates_many(
+        await articles.story_candidate_ids(
             session,
             [(batch[p].features.keys, batch[p].published) for p in kept],
             known=matcher.features,
+            dates=dates,
+            features=_FEATURES_READ,
         ),
         source_id=source_id,
         matcher=matcher,
@@ -255,9 +268,18 @@ async def _save_batch(
     return [o for o in outcomes if o is not None]
 
 
-def _match_stories(
+class _Unread(Exception):
+    """A candidate's features are not read yet (stops best_of, which is then run again)."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
+
+
+async def _match_stories(
+    session: AsyncSession,
     batch: Sequence[Article],
-    stored_candidates: Sequence[Sequence[articles.RankedCandidate]],
+    stored_candidates: articles.CandidateIds,
     *,
     source_id: int | None,
     days: int = 14,
@@ -271,7 +293,8 @@ def _match_stories(
     batch been stored already (they would have the newest ids), so each article gets the
     story it would get stored one at a time. Each article's features are decoded once
     (``matcher`` remembers stored ones across batches); ``own`` receives the batch's, by
-    ``id(article)``.
+    ``id(article)``. The matcher mostly decides within the first few candidates, so stored
+    ones' features are read as it reaches them, a few more at a time, not all beforehand.
     """
     matcher = matcher or StoryMatcher()
     own = {} if own is None else own
@@ -281,13 +304,26 @@ def _match_stories(
     # -(n + 1) for the story the batch's n-th article starts.
     stories: list[int] = []
     mine_signals: list[Signals] = []
-    for n, (article, ranked) in enumerate(zip(batch, stored_candidates, strict=True)):
+    stored_features = dict(stored_candidates.features)
+
+    def compared(top: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, Signals]]:
+        # ref: a stored article's id, or -(m + 1) for the batch's m-th article
+        for position, (_, _, story_id, ref) in enumerate(top):
+            if ref < 0:
+                yield story_id, mine_signals[-ref - 1]
+            elif ref in stored_features:
+                candidate = StoryCandidate(ref, story_id, stored_features[ref])
+                yield story_id, matcher.signals(candidate)
+            else:
+                raise _Unread(position)
+
+    for n, (article, ranked) in enumerate(zip(batch, stored_candidates.ranked, strict=True)):
         keys = article.features.keys
         article_signals = own[id(article)] = signals(article.features)
         mine_signals.append(article_signals)
-        mine: list[tuple[int, int, StoryCandidate]] = [
-            (r.shared, r.candidate.article_id, r.candidate) for r in ranked
-        ]
+        # (shared keys, rank among equals, story id, article ref): candidate objects are
+        # built only for the few compared
+        mine = [(shared, i, story, i) for shared, i, story in ranked]
         for m in range(n):
             earlier = batch[m]
             shared = len(keys & earlier.features.keys)
@@ -295,22 +331,27 @@ def _match_stories(
             when = _aware(earlier.published)
             around = _aware(article.published)
             if shared and (around is None or when is None or abs(when - around) <= window):
-                candidate = StoryCandidate(
-                    article_id=-(m + 1), story_id=stories[m], features=earlier.features
-                )
                 # Not stored yet, so newer than any stored article: rank above equal counts.
-                mine.append((shared, _UNSTORED + m, candidate))
-        mine.sort(key=lambda c: (c[0], c[1]), reverse=True)
-        story = best_of(
-            article_signals,
-            (
-                (
-                    c.story_id,
-                    mine_signals[-c.article_id - 1] if c.article_id < 0 else matcher.signals(c),
-                )
-                for *_, c in mine[:limit]
-            ),
-        )
+                mine.append((shared, _UNSTORED + m, stories[m], -(m + 1)))
+        mine.sort(reverse=True)  # most shared keys, then newest; the second is unique
+        top = mine[:limit]
+        page = _FEATURES_READ
+        while True:
+            try:
+                story = best_of(article_signals, compared(top))
+                break
+            except _Unread as unread:
+                page *= 2
+                wanted = {
+                    ref
+                    for *_, ref in top[unread.position : unread.position + page]
+                    if ref > 0 and ref not in stored_features
+                }
+                read = await articles.story_features(session, wanted, known=matcher.features)
+                stored_features.update(read)
+                if gone := wanted.difference(read):  # deleted since their postings were read
+                    mine = [c for c in mine if c[3] not in gone]
+                    top = mine[:limit]
         if story is None:
             stories.append(-(n + 1))
             items.append(articles.BatchItem(article, source_id=source_id))
@@ -351,12 +392,16 @@ async def ingest_items(
     article per file), so outcomes come in bursts, in the order the items were read.
     """
     waiting: list[RawArticle | Outcome] = []
-    matcher = StoryMatcher()  # one run, one database: stored articles' features remembered
+    # one run, one database: stored articles' features, stories and days remembered
+    matcher = StoryMatcher()
+    dates = articles.ArticleDates()
 
     async def flush() -> list[Outcome]:
         raws = [w for w in waiting if isinstance(w, RawArticle)]
         stored = iter(
-            await _store_in_batches(db, raws, hints=hints, source_id=None, matcher=matcher)
+            await _store_in_batches(
+                db, raws, hints=hints, source_id=None, matcher=matcher, dates=dates
+            )
         )
         done = [w if isinstance(w, Outcome) else next(stored) for w in waiting]
         waiting.clear()
@@ -400,13 +445,17 @@ async def _store_in_batches(
     hints: SourceHints,
     source_id: int | None,
     matcher: StoryMatcher | None = None,
+    dates: articles.ArticleDates | None = None,
 ) -> list[Outcome]:
     """Store raw articles BATCH at a time; one outcome per article, in order."""
     outcomes: list[Outcome] = []
     matcher = matcher or StoryMatcher()
+    dates = articles.ArticleDates() if dates is None else dates
     for start in range(0, len(raws), BATCH):
         batch = raws[start : start + BATCH]
-        outcomes += await store_many(db, batch, hints=hints, source_id=source_id, matcher=matcher)
+        outcomes += await store_many(
+            db, batch, hints=hints, source_id=source_id, matcher=matcher, dates=dates
+        )
     return outcomes
 
 
