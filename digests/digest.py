@@ -46,16 +46,21 @@ class DigestFilter:
 
     def key(self) -> str:
         """Return a canonical string: equal filters give equal keys."""
-        parts = (
-            ("c", (c.strip().lower() for c in self.countries)),
-            ("t", (t.strip().lower() for t in self.topics)),
-            ("+", (_normal_keyword(k) for k in self.include)),
-            ("-", (_normal_keyword(k) for k in self.exclude)),
-        )
-        return ";".join(
-            f"{name}={','.join(_escape(v) for v in sorted(set(values)) if v)}"
-            for name, values in parts
-        )
+        return _filter_key(self)
+
+
+# Planning asks the key of every due subscription's filter; most filters are shared.
+@lru_cache(maxsize=4096)
+def _filter_key(flt: DigestFilter) -> str:
+    parts = (
+        ("c", (c.strip().lower() for c in flt.countries)),
+        ("t", (t.strip().lower() for t in flt.topics)),
+        ("+", (_normal_keyword(k) for k in flt.include)),
+        ("-", (_normal_keyword(k) for k in flt.exclude)),
+    )
+    return ";".join(
+        f"{name}={','.join(_escape(v) for v in sorted(set(values)) if v)}" for name, values in parts
+    )
 
 
 def _normal_keyword(keyword: str) -> str:

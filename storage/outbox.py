@@ -94,8 +94,24 @@ def _dialect(session: AsyncSession) -> str:
 async def due(session: AsyncSession, *, now: datetime, limit: int | None = None) -> list[Due]:
     """Return the subscriptions due by ``now`` (active, not paused or cancelled), oldest first."""
     s, sub = models.Subscriber, models.Subscription
+    # Columns, not entities: 100,000 due subscriptions must not fill the identity map.
     stmt = (
-        select(sub, s.chat_id, s.chat_type, s.ui_lang)
+        select(
+            sub.id,
+            s.chat_id,
+            s.chat_type,
+            s.ui_lang,
+            sub.cadence,
+            sub.time_of_day,
+            sub.weekday,
+            sub.timezone,
+            sub.countries,
+            sub.topics,
+            sub.keywords_include,
+            sub.keywords_exclude,
+            sub.last_period_end,
+            sub.digest_size,
+        )
         .join(s, s.id == sub.subscriber_id)
         .where(
             s.active.is_(True),
@@ -108,30 +124,35 @@ async def due(session: AsyncSession, *, now: datetime, limit: int | None = None)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = (await session.execute(stmt)).all()
-    return [
-        Due(
-            subscription_id=row[0].id,
-            chat_id=row.chat_id,
-            ui_lang=row.ui_lang,
-            schedule=Schedule(
-                cadence=row[0].cadence,
-                time_of_day=row[0].time_of_day,
-                weekday=row[0].weekday,
-                timezone=row[0].timezone,
-            ),
-            filter=DigestFilter(
-                countries=tuple(row[0].countries or ()),
-                topics=tuple(row[0].topics or ()),
-                include=tuple(row[0].keywords_include or ()),
-                exclude=tuple(row[0].keywords_exclude or ()),
-            ),
-            last_period_end=row[0].last_period_end,
-            digest_size=row[0].digest_size,
-            chat_type=row.chat_type,
+    # Subscriptions share a few schedules and filters: build each once.
+    schedules: dict[tuple[Any, ...], Schedule] = {}
+    filters: dict[tuple[Any, ...], DigestFilter] = {}
+    found: list[Due] = []
+    for row in (await session.execute(stmt)).all():
+        when = (row.cadence, row.time_of_day, row.weekday, row.timezone)
+        schedule = schedules.get(when)
+        if schedule is None:
+            schedule = schedules[when] = Schedule(*when)
+        what = tuple(
+            tuple(v or ())
+            for v in (row.countries, row.topics, row.keywords_include, row.keywords_exclude)
         )
-        for row in rows
-    ]
+        flt = filters.get(what)
+        if flt is None:
+            flt = filters[what] = DigestFilter(*what)
+        found.append(
+            Due(
+                subscription_id=row.id,
+                chat_id=row.chat_id,
+                ui_lang=row.ui_lang,
+                schedule=schedule,
+                filter=flt,
+                last_period_end=row.last_period_end,
+                digest_size=row.digest_size,
+                chat_type=row.chat_type,
+            )
+        )
+    return found
 
 
 def _tagged(article: Any, kind: str, values: Sequence[str]) -> Any:
