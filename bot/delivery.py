@@ -47,8 +47,8 @@ from storage.outbox import Claimed
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-FLUSH_EVERY = 50  # outcomes written at once
-FLUSH_SECONDS = 0.25  # …or after this long, whichever comes first
+FLUSH_EVERY = 25  # outcomes written at once
+FLUSH_SECONDS = 0.1  # …or after this long, whichever comes first
 _GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
 
 
