@@ -135,6 +135,7 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_guid", "guid"),
         Index("ix_articles_published", "published"),
+        Index("ix_articles_ingested_at", "ingested_at"),
         Index("ix_articles_story_id", "story_id"),
         Index("ix_articles_source_id", "source_id"),
     )

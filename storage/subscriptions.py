@@ -303,7 +303,11 @@ async def _skip_pending(session: AsyncSession, subscription_id: int, reason: str
 
 
 async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> int:
-    """Mark a chat unreachable (blocked, deleted) and fail its pending deliveries; count them."""
+    """Mark a chat unreachable (blocked, deleted) and fail its unsent deliveries; count them.
+
+    Rows still 'sending' fail too: claims skip inactive chats, so a row a crashed sender
+    left behind would otherwise wait forever.
+    """
     s, sub, d = models.Subscriber, models.Subscription, models.Delivery
     subscriber_id = (await session.execute(select(s.id).where(s.chat_id == chat_id))).scalar()
     if subscriber_id is None:
@@ -314,7 +318,7 @@ async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> int:
     ids = select(sub.id).where(sub.subscriber_id == subscriber_id).scalar_subquery()
     result = await session.execute(
         update(d)
-        .where(d.subscription_id.in_(ids), d.status == "pending")
+        .where(d.subscription_id.in_(ids), d.status.in_(("pending", "sending")))
         .values(status="failed", error=reason, next_attempt_at=None)
     )
     failed = int(getattr(result, "rowcount", 0) or 0)

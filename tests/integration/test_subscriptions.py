@@ -203,6 +203,10 @@ async def test_deactivate_fails_the_pending_deliveries(db: Database) -> None:
         await session.execute(
             update(d).where(d.period_key == "d:2026-11-26").values(status="sent", sent_at=NOW)
         )
+        # left 'sending' by a sender that crashed: claims skip inactive chats, so it must fail
+        await session.execute(
+            update(d).where(d.period_key == "d:2026-11-27").values(status="sending", claimed_at=NOW)
+        )
     other = await subscribe(db, chat_id=2002)
     await plan_periods(db, other.subscription_id, ["d:2026-11-28"])
     async with db.sessionmaker() as session, session.begin():

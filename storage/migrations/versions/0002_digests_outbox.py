@@ -4,7 +4,8 @@ Adds the ``digests`` table (one rendered digest per filters, language and period
 by its deliveries), ``deliveries.digest_id`` and the ``skipped`` status (a period with
 nothing to send is still recorded, so it is planned once), the schedule columns of
 ``subscriptions`` (``next_due_at``, ``cancelled_at``, ``digest_size``; one subscription
-per chat) and ``sources.weight`` for ranking.
+per chat), ``sources.weight`` for ranking and an index on ``articles.ingested_at`` (a
+digest's window of news).
 
 Revision ID: 0002
 Revises: 0001
@@ -40,6 +41,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
         sa.UniqueConstraint("key", name=op.f("uq_digests_key")),
     )
+    # A digest's window is read by the time articles were stored.
+    op.create_index("ix_articles_ingested_at", "articles", ["ingested_at"])
     with op.batch_alter_table("sources") as batch:
         batch.add_column(sa.Column("weight", sa.Float(), server_default="1.0", nullable=False))
     op.drop_index("ix_subscriptions_subscriber_id", table_name="subscriptions")
@@ -87,4 +90,5 @@ def downgrade() -> None:
     op.create_index("ix_subscriptions_subscriber_id", "subscriptions", ["subscriber_id"])
     with op.batch_alter_table("sources") as batch:
         batch.drop_column("weight")
+    op.drop_index("ix_articles_ingested_at", table_name="articles")
     op.drop_table("digests")
