@@ -62,10 +62,11 @@ class Outcome:
     """What became of one delivery."""
 
     claimed: Claimed
-    status: str  # "sent" | "retry" | "failed" | "gone"
+    status: str  # "sent" | "retry" | "migrated" | "failed" | "gone"
     message_ids: tuple[int, ...] = ()
     error: str | None = None
     retry_at: datetime | None = None
+    new_chat_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -83,7 +84,7 @@ class SendReport:
         """Count an outcome."""
         if outcome.status == "sent":
             self.sent += 1
-        elif outcome.status == "retry":
+        elif outcome.status in ("retry", "migrated"):
             self.retried += 1
         elif outcome.status == "gone":
             self.gone += 1
@@ -189,9 +190,14 @@ class Sender:
             except Forbidden as exc:
                 return Outcome(claimed, "gone", tuple(sent), f"403: {exc.message}")
             except ChatMigrated as exc:
-                # A group became a supergroup: the chat lives on under a new id.
+                # A group became a supergroup: the chat lives on under a new id; send there.
                 return Outcome(
-                    claimed, "failed", tuple(sent), f"chat migrated to {exc.new_chat_id}"
+                    claimed,
+                    "migrated",
+                    tuple(sent),
+                    f"chat migrated to {exc.new_chat_id}",
+                    retry_at=self._clock(),
+                    new_chat_id=exc.new_chat_id,
                 )
             except BadRequest as exc:
                 text_of = exc.message.lower()
@@ -247,7 +253,9 @@ async def _record(session: AsyncSession, outcome: Outcome, now: datetime) -> Non
     delivery_id = outcome.claimed.delivery_id
     if outcome.status == "sent":
         await outbox.mark_sent(session, delivery_id, message_ids=outcome.message_ids, now=now)
-    elif outcome.status == "retry":
+    elif outcome.status in ("retry", "migrated"):
+        if outcome.new_chat_id is not None:
+            await subscriptions.migrate_chat(session, outcome.claimed.chat_id, outcome.new_chat_id)
         if outcome.message_ids != outcome.claimed.message_ids:
             await outbox.record_part(session, delivery_id, outcome.message_ids)
         assert outcome.retry_at is not None

@@ -326,6 +326,27 @@ async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> int:
     return failed
 
 
+async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """Move a chat to its new id (a group that became a supergroup); False if unknown.
+
+    When the new id is already a subscriber of its own (someone subscribed the supergroup
+    too), the old chat is left as it is and False is returned.
+    """
+    s = models.Subscriber
+    taken = (await session.execute(select(s.id).where(s.chat_id == new_chat_id))).scalar()
+    if taken is not None:
+        return False
+    result = await session.execute(
+        update(s)
+        .where(s.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id, chat_type="supergroup")
+    )
+    moved = bool(getattr(result, "rowcount", 0))
+    if moved:
+        logger.info("chat %s became supergroup %s", old_chat_id, new_chat_id)
+    return moved
+
+
 async def channels(session: AsyncSession) -> list[SubscriptionView]:
     """Return the subscriptions of channels (cancelled ones too), by chat id."""
     s, sub = models.Subscriber, models.Subscription

@@ -208,6 +208,7 @@ class BotAPIServer:
         self.chat_members: dict[tuple[int, int], str] = {}
         self.member_rights: dict[tuple[int, int], JSON] = {}
         self._chats: dict[int, JSON] = {}
+        self._migrated: dict[int, int] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
@@ -382,6 +383,12 @@ class BotAPIServer:
             retry_after = 1
         for _ in range(times):
             self._faults[method].append(Fault(status, description, retry_after))
+
+    def migrate(self, group_id: int, supergroup_id: int) -> None:
+        """Upgrade a group to a supergroup: messages to the old id are refused from now on."""
+        self._migrated[group_id] = supergroup_id
+        old = self._chats.get(group_id, {})
+        self.add_chat({**old, "id": supergroup_id, "type": "supergroup"})
 
     def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` only after ``seconds``."""
@@ -617,6 +624,12 @@ class BotAPIServer:
 
     def _m_sendMessage(self, params: JSON) -> JSON:
         chat_id = self._chat_id(params)
+        if chat_id in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         chat = self._chat(chat_id)
         text = self._check_text(params)
         self._check_markup(params)

@@ -348,3 +348,18 @@ async def test_digest_missed_while_down_goes_out_once_after_restart(news: Databa
     keys = [d.period_key for d in await bot.deliveries(5009)]
     local = day.astimezone(TASHKENT).date()
     assert keys == [f"d:{local}", f"d:{local + timedelta(days=2)}"]
+
+
+async def test_a_group_upgraded_to_a_supergroup_gets_its_digest_at_the_new_id(bot: Bot) -> None:
+    await bot.subscribe(-5010, "group", time_of_day="08:30", timezone="Asia/Tashkent")
+    bot.server.migrate(-5010, -1005010)
+    bot.clock.set_local(bot.clock(), "08:30")
+    [call] = await bot.server.wait_sent(-1005010, wait=10)
+    assert "daily digest" in call.params["text"]
+    await settle(0.5)
+    async with bot.db.sessionmaker() as session:
+        moved = await subscriptions.get(session, -1005010)
+        old = await subscriptions.get(session, -5010)
+    assert moved is not None and moved.chat_type == "supergroup" and old is None
+    [delivery] = await bot.deliveries(-1005010)
+    assert delivery.status == "sent"
