@@ -161,4 +161,8 @@ def test_console_script_demo(workdir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "ingested 5, duplicates 0, failed 0" in proc.stdout
     assert "the same files again: ingested 0, duplicates 5, failed 0" in proc.stdout
+    # and the digest a kz+uz subscriber reading Russian gets: sections, the Russian version
+    digest = proc.stdout.split("would get:", 1)[1]
+    assert "дайджест за день" in digest and "🇰🇿 Казахстан" in digest and "Токаева" in digest
+    assert "ICT WEEK" not in digest  # Tajikistan's story is not what they asked for
     assert not (workdir / "chaikhana.db").exists()  # the demo uses a scratch database
