@@ -470,8 +470,9 @@ def _by_dialect(
 
 
 # Keys per postings statement: one branch of a UNION ALL per key (SQLite allows 500), the
-# list padded with a key no article has, so each backend compiles and prepares one text.
-_KEYS_PER_QUERY = 32
+# list padded with a key no article has, so each backend compiles and prepares a few texts.
+# A batch has a few thousand keys, then a few dozen read further: a size for each.
+_KEYS_PER_QUERY = (16, 64, 256)
 _NO_KEY = ""
 # Above every article id: INTEGER is 64-bit in SQLite, 32-bit in PostgreSQL.
 _ABOVE_ALL_IDS = {"sqlite": 2**63 - 1, "postgresql": 2**31 - 1}
@@ -480,15 +481,15 @@ _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @cache
-def _postings_query(dialect: str) -> Any:
-    """Build ``_KEYS_PER_QUERY`` keys' newest postings at or below an id, a row per key.
+def _postings_query(dialect: str, size: int) -> Any:
+    """Build ``size`` keys' newest postings at or below an id, a row per key.
 
     Row ``n`` carries the ids of the key bound as ``key{n}``, aggregated (a comma-separated
     string on SQLite, an array on PostgreSQL): a hundred times fewer rows to fetch and build.
     """
     k = _keys.c
     branches = []
-    for i in range(_KEYS_PER_QUERY):
+    for i in range(size):
         newest = (
             select(k.article_id)
             .where(k.key == bindparam(f"key{i}"), k.article_id <= bindparam(f"upto{i}"))
@@ -641,11 +642,12 @@ async def _postings(
     while pages:
         read: dict[str, np.ndarray] = {}
         keys = sorted(pages)
-        stmt = _postings_query(conn.dialect.name)
-        for start in range(0, len(keys), _KEYS_PER_QUERY):
-            chunk = keys[start : start + _KEYS_PER_QUERY]
+        while keys:
+            size = next((n for n in _KEYS_PER_QUERY if n >= len(keys)), _KEYS_PER_QUERY[-1])
+            chunk, keys = keys[:size], keys[size:]
+            stmt = _postings_query(conn.dialect.name, size)
             params: dict[str, Any] = {}
-            for i in range(_KEYS_PER_QUERY):
+            for i in range(size):
                 key = chunk[i] if i < len(chunk) else _NO_KEY
                 upto, limit = pages.get(key, (0, 0))
                 params.update({f"key{i}": key, f"upto{i}": upto, f"limit{i}": limit})

@@ -31,8 +31,8 @@ from storage.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
 
-READ_BATCH = 64
-BATCH = 64  # articles per storing transaction
+READ_BATCH = 256
+BATCH = 256  # articles per storing transaction
 # Stored candidates whose features are read with the batch's candidates, per article: the
 # matcher mostly decides within the first few (it stops at a near duplicate).
 _FEATURES_READ = 4
