@@ -39,6 +39,8 @@ _EXEMPT = frozenset({"answerCallbackQuery", "answerInlineQuery", "getUpdates"})
 _POSTS_TOO = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMessages"})
 # Chat states are kept while their windows matter; the map is swept when it doubles.
 _SWEEP_AT = 1024
+# How far (seconds) the even spacing of requests may fall behind and catch up in a burst.
+_CATCH_UP = 0.05
 
 
 def _posts_message(endpoint: str) -> bool:
@@ -262,10 +264,11 @@ class FloodLimiter(BaseRateLimiter[int]):
                 self._changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
-            # Evenly spaced slots. A wake-up a little late keeps to the schedule (the next
-            # slot comes a bit sooner); after an idle spell the schedule starts afresh.
-            late = now - self._next_slot
-            base = self._next_slot if late <= self._interval / 2 else now
+            # Evenly spaced slots. Wake-ups come late on a busy machine (by a millisecond or
+            # more, which at 1000/s is a whole slot): up to _CATCH_UP late, the schedule is
+            # kept and the next requests catch up; after an idle spell it starts afresh.
+            # Only the pacing bends: the window above still holds every request.
+            base = self._next_slot if now - self._next_slot <= _CATCH_UP else now
             self._next_slot = base + self._interval
             self._in_flight += 1
 
