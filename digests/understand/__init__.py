@@ -54,7 +54,7 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     toks = tokens(headed)  # once: countries, places and topics all read these words
     places = _countries.places(toks)
     about = _countries.about_text(headed, toks, places, blocks, hints.country)
-    topics = _topics.detect_tokens(toks, len(title) if title else -1, len(clean))
+    topics = _topics.detect(title, clean, toks=toks)  # headed is title + "\n" + clean
     mentions = _dates.find(headed, toks)  # events and story signals read the same dates
     events = _events.extract(headed, published=day, places=places, mentions=mentions)
     summary = _summary.summarize(news, title) if lang != "und" else ""
