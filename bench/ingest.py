@@ -5,7 +5,9 @@
     python bench/ingest.py --database postgresql://postgres@127.0.0.1:5432/test
 
 Each kind runs in a fresh child process (so its peak RSS is its own) and a fresh database.
-Prints overall articles/s, the median rate over chunks of 500 articles, and peak memory.
+Prints overall articles/s, the median rate over chunks of 500 articles, the CPU time the
+process spent (all its threads; on a shared machine it says what one core would do, where
+the wall clock also counts waiting for a core) and peak memory.
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
         db = storage_db.make_sessionmaker(engine)
         counts = {status: 0 for status in Status}
         chunk_rates: list[float] = []
+        cpu_started = _cpu_seconds()
         started = chunk_started = time.perf_counter()
         done = 0
         async for outcome in ingest_items(db, [str(path)], fetcher=None):
@@ -132,6 +135,7 @@ async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
                 chunk_rates.append(CHUNK / (now - chunk_started))
                 chunk_started = now
         elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_started
         await engine.dispose()
     return {
         "kind": kind,
@@ -142,8 +146,16 @@ async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
         "seconds": round(elapsed, 2),
         "per_second": round(done / elapsed, 1),
         "median_chunk_per_second": round(statistics.median(chunk_rates), 1) if chunk_rates else 0,
+        "cpu_seconds": round(cpu, 2),
+        "per_cpu_second": round(done / cpu, 1) if cpu else 0,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def _cpu_seconds() -> float:
+    """Return the CPU time this process has used, in all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -170,7 +182,8 @@ def main() -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
             f"{kind:>4}: {r['articles']} articles in {r['seconds']} s = {r['per_second']}/s "
-            f"(median over chunks of {CHUNK}: {r['median_chunk_per_second']}/s); "
+            f"(median over chunks of {CHUNK}: {r['median_chunk_per_second']}/s; "
+            f"CPU {r['cpu_seconds']} s = {r['per_cpu_second']}/CPU-s); "
             f"new {r['new']}, duplicates {r['duplicates']}, failed {r['failed']}; "
             f"peak RSS {r['peak_rss_mb']} MB"
         )
