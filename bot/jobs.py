@@ -30,7 +30,7 @@ def schedule(app: Application) -> None:  # type: ignore[type-arg]
     jq = app.job_queue
     if cfg.ingest.poll:
         jq.run_repeating(
-            poll_sources, cfg.ingest.interval, first=5, name="poll-sources", job_kwargs=_JOB_KWARGS
+            poll_sources, cfg.ingest.interval, first=1, name="poll-sources", job_kwargs=_JOB_KWARGS
         )
     jq.run_repeating(
         plan_digests,

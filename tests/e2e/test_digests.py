@@ -363,3 +363,94 @@ async def test_a_group_upgraded_to_a_supergroup_gets_its_digest_at_the_new_id(bo
     assert moved is not None and moved.chat_type == "supergroup" and old is None
     [delivery] = await bot.deliveries(-1005010)
     assert delivery.status == "sent"
+
+
+def fresh_feed(now: datetime) -> bytes:
+    """An RSS feed whose items are today's news (a feed of old items is not news)."""
+    stamp = now.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    items = [
+        (
+            "tm-cloud",
+            "Türkmenistan milli bulut hyzmatyny işe girizdi",
+            "Aşgabatda Türkmenistanyň milli bulut hyzmaty işe girizildi. Hyzmat döwlet "
+            "edaralaryna we telekeçilere maglumatlary ýurtda saklamaga mümkinçilik berýär. "
+            "Taslama sanly ykdysadyýeti ösdürmegiň maksatnamasynyň bir bölegidir.",
+        ),
+        (
+            "tm-fintech",
+            "Ашхабад принимает первый финтех-хакатон Туркменистана",
+            "В Ашхабаде начался первый финтех-хакатон Туркменистана. Сорок команд из "
+            "вузов и стартапов за двое суток создают сервисы для цифровых платежей. "
+            "Победители получат гранты и поддержку технопарка.",
+        ),
+    ]
+    body = "".join(
+        f"<item><title>{title}</title><link>https://feed.example/{guid}</link>"
+        f"<guid>{guid}</guid><pubDate>{stamp}</pubDate>"
+        f"<description>{text}</description></item>"
+        for guid, title, text in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Turkmen Tech</title><link>https://feed.example/</link>{body}</channel></rss>"
+    ).encode()
+
+
+async def test_polled_feed_reaches_an_instant_subscriber(sqlite_db: Database) -> None:
+    from storage import sources
+    from tests.integration.conftest import FeedServer
+
+    feeds = FeedServer()
+    feeds.start()
+    try:
+        url = feeds.add(
+            "/rss.xml", body=fresh_feed(datetime.now(UTC)), content_type="application/rss+xml"
+        )
+        async with sqlite_db.sessionmaker() as session, session.begin():
+            await sources.add(session, kind="rss", url=url, name="Turkmen Tech", country="tm")
+        clock = Clock(datetime.now(UTC))
+        async with BotAPIServer() as server:
+            cfg = digest_config(server, sqlite_db, ingest={"poll": True, "fetch_full_text": False})
+            bot = Bot(server, sqlite_db, clock)
+            await bot.subscribe(5011, cadence="instant", countries=("tm",), ui_lang="ru")
+            app = build_application(cfg, engine=sqlite_db.engine, clock=clock)
+            async with running(app):
+                calls = await server.wait_sent(5011, wait=20)
+        text = calls[0].params["text"]
+        assert "Ашхабад принимает первый финтех-хакатон" in text
+        assert "Türkmenistan milli bulut hyzmatyny" in text
+        assert "🇹🇲" in text and "Только что" in text  # the instant header, in Russian
+    finally:
+        feeds.stop()
+    assert any(r.path == "/rss.xml" for r in feeds.requests)
+
+
+async def test_time_outs_retry_and_a_delivery_gives_up_with_the_reason(news: Database) -> None:
+    clock = Clock(_start_of_news())
+    async with BotAPIServer() as server:
+        cfg = digest_config(
+            server, news, delivery={"max_attempts": 3}, telegram={"read_timeout": 0.5}
+        )
+        bot = Bot(server, news, clock)
+        await bot.subscribe(5012, time_of_day="08:30", timezone="Asia/Tashkent")
+        await bot.subscribe(5013, time_of_day="09:30", timezone="Asia/Tashkent")
+        app = build_application(cfg, engine=news.engine, clock=clock)
+        async with running(app):
+            server.hang("sendMessage", 2.0)  # the first answer comes too late: a time-out
+            clock.set_local(clock(), "08:30")
+            [call] = await server.wait_sent(5012, wait=20)
+            server.fail("sendMessage", 502, times=5)  # more than three attempts can absorb
+            clock.set_local(clock(), "09:30")
+            await server.wait_for(lambda c: c.method == "sendMessage" and c.status == 502, count=3)
+            await settle(1.5)
+    assert call.ok
+    # This server drops a request whose client gave up, so the retry is the one message.
+    # (Telegram may still carry a timed-out request out: the sender retries rather than
+    # risk losing the digest, so a time-out, like a crash, can repeat one.)
+    assert len(server.sent(5012)) == 1
+    [timed_out] = await bot.deliveries(5012)
+    [given_up] = await bot.deliveries(5013)
+    assert timed_out.status == "sent" and timed_out.attempts == 2
+    assert given_up.status == "failed" and given_up.attempts == 3
+    assert "Bad Gateway" in (given_up.error or "") and "gave up" in (given_up.error or "")
+    assert server.sent(5013) == []
