@@ -500,8 +500,9 @@ def orchestrate(args: argparse.Namespace) -> None:
                 f"busiest second {med['busiest_second']:.0f}, 429s {med['flood_429s']:.0f}, "
                 f"sender peak RSS {med['sender_rss_mb']:.0f} MB"
                 + (
-                    f", planning {med['planning']:.2f} s for {med['compositions']:.0f} "
-                    f"compositions ({1000 * med['per_composition']:.0f} ms each)"
+                    f", planning {med['planning']:.2f} s ({med['compositions']:.0f} "
+                    f"compositions and {args.subscribers:,} deliveries written: "
+                    f"{1000 * med['per_composition']:.0f} ms per composition, all told)"
                     if "planning" in med
                     else ""
                 )
