@@ -596,3 +596,60 @@ async def test_story_candidates_many_match_story_candidates(
     assert [[r.candidate for r in ranked] for ranked in many] == one_by_one
     assert any(len(c) == 7 for c in one_by_one)
     assert all(r.shared >= 1 for ranked in many for r in ranked)
+
+
+async def test_story_candidates_reach_past_newer_postings_outside_the_window(
+    db: Database, make_article: ArticleFactory
+) -> None:
+    # More newer postings of the key than a page holds, all months away: the three older
+    # articles within the window are still the newest within it, so they are found.
+    day = datetime(2025, 1, 10, tzinfo=UTC)
+    older = [
+        articles.BatchItem(make_article(published=day, features=_features("w:tkv", f"n:{i}")))
+        for i in range(3)
+    ]
+    newer = [
+        articles.BatchItem(
+            make_article(published=day + timedelta(days=150), features=_features("w:tkv"))
+        )
+        for _ in range(articles.POSTINGS_PER_KEY + 20)
+    ]
+    async with db.sessionmaker() as session, session.begin():
+        stored = await articles.add_many(session, older)
+        await articles.add_many(session, newer)
+    async with db.sessionmaker() as session:
+        found = await articles.story_candidates(session, ["w:tkv"], around=day)
+        late = await articles.story_candidates(
+            session, ["w:tkv"], around=day + timedelta(days=150), limit=500
+        )
+    assert [c.article_id for c in found] == [s.id for s in reversed(stored)]
+    assert len(late) == articles.POSTINGS_PER_KEY  # the newest page only
+
+
+async def test_story_candidates_same_with_a_run_s_remembered_dates(
+    db: Database, make_article: ArticleFactory
+) -> None:
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+    items = [
+        articles.BatchItem(
+            make_article(
+                published=None if i % 5 == 0 else day + timedelta(days=i % 40 - 20),
+                features=_features("w:ksm", f"n:{i % 4}", f"d:{i % 3}"),
+            )
+        )
+        for i in range(60)
+    ]
+    dates = articles.ArticleDates()
+    async with db.sessionmaker() as session, session.begin():
+        stored = await articles.add_many(session, items[:30])
+    for item, s in zip(items[:30], stored, strict=True):
+        dates.remember(s.id, s.story_id, item.article.published)
+    async with db.sessionmaker() as session, session.begin():
+        await articles.add_many(session, items[30:])  # not remembered: read when met
+    wanted = [(["w:ksm", "n:1"], day), (["d:2", "n:3"], None), (["n:0"], day - timedelta(days=9))]
+    async with db.sessionmaker() as session:
+        fresh = await articles.story_candidates_many(session, wanted, limit=20)
+        remembered = await articles.story_candidates_many(session, wanted, limit=20, dates=dates)
+        again = await articles.story_candidates_many(session, wanted, limit=20, dates=dates)
+    assert fresh == remembered == again
+    assert all(fresh)
