@@ -234,9 +234,12 @@ class Sender:
         if not outcomes:
             return
         now = self._clock()
+        sent = [(o.claimed.delivery_id, o.message_ids) for o in outcomes if o.status == "sent"]
         async with self._db() as session, session.begin():
+            await outbox.mark_sent_many(session, sent, now=now)
             for outcome in outcomes:
-                await _record(session, outcome, now)
+                if outcome.status != "sent":
+                    await _record(session, outcome, now)
         for outcome in outcomes:
             report.add(outcome)
             if outcome.status in ("failed", "gone"):
@@ -250,10 +253,9 @@ class Sender:
 
 
 async def _record(session: AsyncSession, outcome: Outcome, now: datetime) -> None:
+    """Write what became of a delivery that was not simply sent."""
     delivery_id = outcome.claimed.delivery_id
-    if outcome.status == "sent":
-        await outbox.mark_sent(session, delivery_id, message_ids=outcome.message_ids, now=now)
-    elif outcome.status in ("retry", "migrated"):
+    if outcome.status in ("retry", "migrated"):
         if outcome.new_chat_id is not None:
             await subscriptions.migrate_chat(session, outcome.claimed.chat_id, outcome.new_chat_id)
         if outcome.message_ids != outcome.claimed.message_ids:

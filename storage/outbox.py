@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -550,6 +550,27 @@ async def mark_sent(
             next_attempt_at=None,
         )
     )
+
+
+async def mark_sent_many(
+    session: AsyncSession, sent: Sequence[tuple[int, Sequence[int]]], *, now: datetime
+) -> None:
+    """Record many deliveries as sent in one statement: (delivery id, message ids) each."""
+    if not sent:
+        return
+    table = _deliveries
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(
+            status="sent",
+            message_ids=bindparam("sent_ids"),
+            sent_at=now,
+            error=None,
+            next_attempt_at=None,
+        )
+    )
+    await session.execute(stmt, [{"delivery_id": i, "sent_ids": list(ids)} for i, ids in sent])
 
 
 async def mark_retry(

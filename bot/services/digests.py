@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -123,34 +124,91 @@ class _Window:
     channel: bool
 
 
+PLAN_PAGE = 5_000  # due subscriptions planned per transaction
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What one planning pass has composed and stored so far, shared by its pages."""
+
+    composed: dict[tuple[str, str, datetime, datetime, int], Digest] = field(default_factory=dict)
+    digest_ids: dict[str, int] = field(default_factory=dict)
+    due: int = 0
+    planned: int = 0
+    skipped: int = 0
+
+
 async def plan_due(
     db: async_sessionmaker[AsyncSession],
     *,
     now: datetime,
     cfg: DigestsConfig,
     bot_username: str | None = None,
+    page: int = PLAN_PAGE,
 ) -> PlanReport:
-    """Plan every digest due by ``now`` into the outbox; return what was planned."""
-    until = now - timedelta(seconds=cfg.grace)
-    async with db() as session, session.begin():
-        if not await outbox.planner_lock(session):
-            return PlanReport(locked_out=True)
-        due = await outbox.due(session, now=now)
-        if not due:
-            return PlanReport()
-        # (filter, language, window, size) → the subscriptions that share one composition.
-        groups: dict[tuple[str, str, datetime, datetime, int], list[_Window]] = defaultdict(list)
-        filters: dict[str, DigestFilter] = {}
-        for item in due:
-            window = _window(item, now=now, until=until, cfg=cfg)
-            key = item.filter.key()
-            filters[key] = item.filter
-            size = item.digest_size or cfg.size
-            groups[(key, item.ui_lang, window.since, window.until, size)].append(window)
+    """Plan every digest due by ``now`` into the outbox; return what was planned.
 
-        planned = skipped = digests_saved = 0
-        advance: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
-        for (fkey, lang, since, upto, size), windows in groups.items():
+    Due subscriptions are planned a page at a time, each page in its own transaction (so
+    100,000 subscribers never sit in memory at once); the compositions and stored digests
+    of the pass are shared by all its pages, so paging does not compose anything twice.
+    """
+    until = now - timedelta(seconds=cfg.grace)
+    run = _Pass()
+    while True:
+        async with db() as session, session.begin():
+            if not await outbox.planner_lock(session):
+                return PlanReport(locked_out=True)
+            due = await outbox.due(session, now=now, limit=page)
+            await _plan_page(session, due, run, now=now, until=until, cfg=cfg, bot=bot_username)
+        if len(due) < page:
+            break
+    report = PlanReport(
+        due=run.due,
+        compositions=len(run.composed),
+        digests=len(run.digest_ids),
+        planned=run.planned,
+        skipped=run.skipped,
+    )
+    if run.planned or run.skipped:
+        logger.info(
+            "planned %d digests (%d empty periods) for %d due subscriptions: "
+            "%d compositions, %d rendered digests",
+            report.planned,
+            report.skipped,
+            report.due,
+            report.compositions,
+            report.digests,
+        )
+    return report
+
+
+async def _plan_page(
+    session: AsyncSession,
+    due: Sequence[outbox.Due],
+    run: _Pass,
+    *,
+    now: datetime,
+    until: datetime,
+    cfg: DigestsConfig,
+    bot: str | None,
+) -> None:
+    """Plan one page of due subscriptions: compose (or reuse), store, write the rows."""
+    run.due += len(due)
+    # (filter, language, window, size) → the subscriptions that share one composition.
+    groups: dict[tuple[str, str, datetime, datetime, int], list[_Window]] = defaultdict(list)
+    filters: dict[str, DigestFilter] = {}
+    for item in due:
+        window = _window(item, now=now, until=until, cfg=cfg)
+        key = item.filter.key()
+        filters[key] = item.filter
+        size = item.digest_size or cfg.size
+        groups[(key, item.ui_lang, window.since, window.until, size)].append(window)
+
+    advance: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+    for group, windows in groups.items():
+        fkey, lang, since, upto, size = group
+        composed = run.composed.get(group)
+        if composed is None:
             composed = await compose_window(
                 session,
                 filters[fkey],
@@ -161,70 +219,57 @@ async def plan_due(
                 size=size,
                 events_days=cfg.events_days,
             )
-            rows: list[outbox.Planned] = []
-            if composed.empty and not cfg.send_empty:
-                # Nothing to say. Daily and weekly periods are still recorded (planned
-                # once); an instant window simply moves on.
-                rows = [
-                    outbox.Planned(w.subscription_id, w.period_key, None, "skipped")
-                    for w in windows
-                    if w.schedule.cadence != "instant"
-                ]
-            else:
-                # One stored Digest per way of rendering it.
-                renders: dict[tuple[str, str, bool], list[_Window]] = defaultdict(list)
-                for w in windows:
-                    renders[(w.schedule.cadence, w.schedule.timezone, w.channel)].append(w)
-                for (cadence, timezone, channel), members in renders.items():
+            run.composed[group] = composed
+        rows: list[outbox.Planned] = []
+        empty = composed.empty and not cfg.send_empty
+        if empty:
+            # Nothing to say. Daily and weekly periods are still recorded (planned once);
+            # an instant window simply moves on.
+            rows = [
+                outbox.Planned(w.subscription_id, w.period_key, None, "skipped")
+                for w in windows
+                if w.schedule.cadence != "instant"
+            ]
+        else:
+            # One stored Digest per way of rendering it.
+            renders: dict[tuple[str, str, bool], list[_Window]] = defaultdict(list)
+            for w in windows:
+                renders[(w.schedule.cadence, w.schedule.timezone, w.channel)].append(w)
+            for (cadence, timezone, channel), members in renders.items():
+                key = _digest_key(fkey, lang, since, upto, size, cadence, timezone, channel)
+                digest_id = run.digest_ids.get(key)
+                if digest_id is None:
                     texts = render_digest.digest(
                         composed,
                         lang,
                         cadence=cadence,
                         timezone=timezone,
-                        bot_username=bot_username,
+                        bot_username=bot,
                         channel=channel,
                     )
                     digest_id = await outbox.save_digest(
                         session,
-                        key=_digest_key(fkey, lang, since, upto, size, cadence, timezone, channel),
+                        key=key,
                         lang=lang,
                         since=since,
                         until=upto,
                         story_ids=[c.story_id for c in composed.stories],
                         texts=texts,
                     )
-                    digests_saved += 1
-                    rows.extend(
-                        outbox.Planned(w.subscription_id, w.period_key, digest_id, "pending")
-                        for w in members
-                    )
-            inserted = await outbox.plan(session, rows, now=now)
-            if composed.empty and not cfg.send_empty:
-                skipped += inserted
-            else:
-                planned += inserted
-            for w in windows:
-                advance[(w.until, w.next_due)].append(w.subscription_id)
-        for (period_end, next_due), ids in advance.items():
-            await outbox.advance(session, ids, period_end=period_end, next_due_at=next_due)
-    report = PlanReport(
-        due=len(due),
-        compositions=len(groups),
-        digests=digests_saved,
-        planned=planned,
-        skipped=skipped,
-    )
-    if planned or skipped:
-        logger.info(
-            "planned %d digests (%d empty periods) for %d due subscriptions: "
-            "%d compositions, %d rendered digests",
-            planned,
-            skipped,
-            report.due,
-            report.compositions,
-            report.digests,
-        )
-    return report
+                    run.digest_ids[key] = digest_id
+                rows.extend(
+                    outbox.Planned(w.subscription_id, w.period_key, digest_id, "pending")
+                    for w in members
+                )
+        inserted = await outbox.plan(session, rows, now=now)
+        if empty:
+            run.skipped += inserted
+        else:
+            run.planned += inserted
+        for w in windows:
+            advance[(w.until, w.next_due)].append(w.subscription_id)
+    for (period_end, next_due), ids in advance.items():
+        await outbox.advance(session, ids, period_end=period_end, next_due_at=next_due)
 
 
 def _window(item: outbox.Due, *, now: datetime, until: datetime, cfg: DigestsConfig) -> _Window:
@@ -245,7 +290,9 @@ def _window(item: outbox.Due, *, now: datetime, until: datetime, cfg: DigestsCon
         period_key=key,
         since=since,
         until=until,
-        next_due=next_send(schedule, now),
+        # Strictly after now, so a pass that pages never meets a subscription twice (an
+        # instant one is due again at the next pass).
+        next_due=max(next_send(schedule, now), now + timedelta(microseconds=1)),
         schedule=schedule,
         channel=item.chat_type == "channel",
     )

@@ -592,6 +592,21 @@ async def test_sent_and_failed_are_recorded(db: Database) -> None:
     assert await claim(db, now=NOW + 48 * HOUR) == []
 
 
+async def test_many_sent_are_recorded_in_one_statement(db: Database) -> None:
+    ids = await planned(db, 3)
+    await claim(db)
+    async with db.sessionmaker() as session, session.begin():
+        await outbox.mark_sent_many(session, [(ids[0], [11]), (ids[2], [31, 32])], now=NOW + HOUR)
+        await outbox.mark_sent_many(session, [], now=NOW + HOUR)  # nothing to write
+    rows = [await delivery(db, i) for i in ids]
+    assert [(r.status, r.message_ids) for r in rows] == [
+        ("sent", [11]),
+        ("sending", []),
+        ("sent", [31, 32]),
+    ]
+    assert rows[0].sent_at == NOW + HOUR and rows[1].sent_at is None
+
+
 @pytest.mark.postgres
 async def test_two_open_transactions_never_claim_the_same_row(db: Database) -> None:
     if db.dialect != "postgresql":
