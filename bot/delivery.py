@@ -27,9 +27,10 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -39,8 +40,10 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from bot.config import DeliveryConfig
+from bot.ratelimit import BULK
 from storage import outbox, subscriptions
 from storage.outbox import Claimed
 
@@ -101,7 +104,7 @@ class Sender:
     def __init__(
         self,
         db: async_sessionmaker[AsyncSession],
-        bot: Bot,
+        bot: ExtBot[Any],
         cfg: DeliveryConfig,
         *,
         clock: Clock,
@@ -183,6 +186,7 @@ class Sender:
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     message_thread_id=claimed.thread_id,
+                    rate_limit_args=BULK,  # a person waiting for a reply goes first
                 )
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)

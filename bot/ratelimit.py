@@ -68,6 +68,20 @@ def _seconds(retry_after: int | float | dtm.timedelta) -> float:
     return float(retry_after)
 
 
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """``rate_limit_args`` of a bulk send (a digest fan-out): it yields to everyone else.
+
+    A person waiting for an answer should not queue behind a fan-out: bulk requests take
+    their turn one at a time, so at most one of them is ever ahead of an interactive one.
+    """
+
+    retries: int | None = None
+
+
+BULK = Bulk()
+
+
 @dataclass(slots=True)
 class _Chat:
     """Pacing state of one chat: requests to it go one at a time."""
@@ -79,7 +93,7 @@ class _Chat:
     done: deque[float] = field(default_factory=deque)  # groups: answers within group_period
 
 
-class FloodLimiter(BaseRateLimiter[int]):
+class FloodLimiter(BaseRateLimiter[int | Bulk]):
     """Pace Bot API calls to Telegram's limits; on 429 pause everything and retry.
 
     ``overall`` requests per sliding second (30; up to 1000 for paid broadcasts), one message
@@ -87,13 +101,15 @@ class FloodLimiter(BaseRateLimiter[int]):
     seconds in a group, supergroup or channel (negative chat ids and @usernames). Every
     window is stretched by ``margin`` (a fraction). A ``RetryAfter`` holds back every request
     for ``retry_after`` seconds, and the request is retried up to ``max_retries`` times
-    (``rate_limit_args`` overrides that per call) before the RetryAfter is raised. At most
+    (``rate_limit_args`` overrides that per call; ``Bulk`` also marks a fan-out's sends, which
+    yield to interactive requests) before the RetryAfter is raised. At most
     ``max_in_flight`` requests are on the wire at once: keep it at or under the HTTP
     connection pool's size (requests queued inside httpcore's pool cost CPU per request).
     getUpdates, answerCallbackQuery and answerInlineQuery are not limited.
     """
 
     __slots__ = (
+        "_bulk_gate",
         "_changed",
         "_chats",
         "_done",
@@ -141,6 +157,7 @@ class FloodLimiter(BaseRateLimiter[int]):
 
     def _reset(self) -> None:
         self._gate = asyncio.Lock()
+        self._bulk_gate = asyncio.Lock()
         self._changed = asyncio.Event()
         self._done: deque[float] = deque()
         self._in_flight = 0
@@ -164,21 +181,23 @@ class FloodLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | Bulk | None,
     ) -> Result:
         """Make the call when the limits allow it; retry it after a 429."""
         if endpoint in _EXEMPT:
             return await callback(*args, **kwargs)
-        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        bulk = isinstance(rate_limit_args, Bulk)
+        given = rate_limit_args.retries if isinstance(rate_limit_args, Bulk) else rate_limit_args
+        retries = self._max_retries if given is None else given
         key, group = _chat_key(data)
         if key is None or not _posts_message(endpoint):
-            return await self._attempts(None, retries, callback, args, kwargs)
+            return await self._attempts(None, retries, callback, args, kwargs, bulk=bulk)
         chat = self._chat(key, group)
         chat.users += 1
         try:
             # One request at a time per chat, retries included, so parts keep their order.
             async with chat.lock:
-                return await self._attempts(chat, retries, callback, args, kwargs)
+                return await self._attempts(chat, retries, callback, args, kwargs, bulk=bulk)
         finally:
             chat.users -= 1
 
@@ -189,12 +208,14 @@ class FloodLimiter(BaseRateLimiter[int]):
         callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
+        *,
+        bulk: bool = False,
     ) -> Result:
         """Call, and after a RetryAfter pause everyone and call again, ``retries`` times."""
         attempt = 0
         while True:
             try:
-                return await self._once(chat, callback, args, kwargs)
+                return await self._once(chat, callback, args, kwargs, bulk=bulk)
             except RetryAfter as exc:
                 seconds = _seconds(exc.retry_after)
                 loop = asyncio.get_running_loop()
@@ -207,7 +228,13 @@ class FloodLimiter(BaseRateLimiter[int]):
                 logger.info("429: every request waits %.1f s (retry %d)", seconds, attempt)
 
     async def _once(
-        self, chat: _Chat | None, callback: Callback, args: Any, kwargs: dict[str, Any]
+        self,
+        chat: _Chat | None,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        *,
+        bulk: bool = False,
     ) -> Result:
         """Wait for the chat, then for an overall slot, then call."""
         loop = asyncio.get_running_loop()
@@ -219,7 +246,12 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-        await self._enter()
+        if bulk:
+            # One bulk request at a time queues for a slot: interactive ones pass the rest.
+            async with self._bulk_gate:
+                await self._enter()
+        else:
+            await self._enter()
         try:
             return await callback(*args, **kwargs)
         finally:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import FloodLimiter
+from bot.ratelimit import BULK, Bulk, FloodLimiter
 
 T = TypeVar("T")
 
@@ -137,7 +137,7 @@ async def send(
     tg: FakeTelegram,
     chat_id: int | str | None,
     endpoint: str = "sendMessage",
-    retries: int | None = None,
+    retries: int | Bulk | None = None,
 ) -> float:
     """Send one request through the limiter; return when it was answered."""
     data = {"chat_id": chat_id, "text": "x"} if chat_id is not None else {}
@@ -245,6 +245,25 @@ def test_a_waiting_chat_does_not_hold_up_the_others() -> None:
     busy, others = run(main())
     assert max(others) < 1.05  # 29 others and the chat's first message fill the first second
     assert sorted(busy)[-1] >= 2.0
+
+
+def test_a_reply_does_not_queue_behind_a_fan_out() -> None:
+    async def main() -> tuple[float, float, int]:
+        tg = FakeTelegram()
+        limiter = await started(FloodLimiter(overall=30))
+        loop = asyncio.get_running_loop()
+        fan_out = [
+            asyncio.ensure_future(send(limiter, tg, 1000 + n, retries=BULK)) for n in range(90)
+        ]
+        await asyncio.sleep(0.5)  # the fan-out is under way, 75 sends still queued
+        asked = loop.time()
+        answered = await send(limiter, tg, 42)
+        ends = await asyncio.gather(*fan_out)
+        return answered - asked, max(ends), tg.flood_429s
+
+    reply_wait, fan_out_end, floods = run(main())
+    assert reply_wait < 0.1  # one slot (1/30 s) or two, not the 2.5 s of queued fan-out
+    assert fan_out_end > 2.9 and floods == 0  # the fan-out itself still goes at 30/s
 
 
 def test_retry_after_pauses_everyone_then_the_request_is_retried() -> None:
