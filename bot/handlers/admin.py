@@ -194,17 +194,12 @@ async def broadcast_preview(update: Update, context: ChaikhanaContext) -> None:
         ref = _ref(text.split()[0])
         chat_id = ref if isinstance(ref, int) else (await channels.check(context.bot, ref)).chat_id
     async with context.db() as session, session.begin():
-        view = await subscriptions.get(session, chat_id) if chat_id is not None else None
-        texts = (
-            await digest_service.preview(
-                session,
-                view,
-                now=now(context),
-                cfg=context.cfg.digests,
-                bot_username=context.bot.username,
-            )
-            if view is not None and not view.cancelled
-            else ()
+        view, texts = await digest_service.preview_for_chat(
+            session,
+            chat_id,
+            now=now(context),
+            cfg=context.cfg.digests,
+            bot_username=context.bot.username,
         )
     await reply(update, context, screens.preview(view, texts, ui))
 

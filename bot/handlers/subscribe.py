@@ -590,17 +590,12 @@ async def digest(update: Update, context: ChaikhanaContext) -> None:
     if chat is None:
         return
     async with context.db() as session, session.begin():
-        view = await subscriptions.get(session, chat.id)
-        texts = (
-            await digest_service.preview(
-                session,
-                view,
-                now=now(context),
-                cfg=context.cfg.digests,
-                bot_username=context.bot.username,
-            )
-            if view is not None and not view.cancelled
-            else None
+        _, texts = await digest_service.preview_for_chat(
+            session,
+            chat.id,
+            now=now(context),
+            cfg=context.cfg.digests,
+            bot_username=context.bot.username,
         )
     await reply(update, context, Reply(texts) if texts else screens.not_subscribed(ui))
 

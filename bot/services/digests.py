@@ -30,7 +30,7 @@ from bot import render_digest
 from bot.config import DigestsConfig
 from digests.digest import Digest, DigestFilter, UpcomingEvent, compose
 from digests.schedule import Schedule, latest_period, next_send, period_length
-from storage import outbox
+from storage import outbox, subscriptions
 from storage.subscriptions import SubscriptionView
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,22 @@ async def preview(
         bot_username=bot_username,
         channel=view.chat_type == "channel",
     )
+
+
+async def preview_for_chat(
+    session: AsyncSession,
+    chat_id: int | None,
+    *,
+    now: datetime,
+    cfg: DigestsConfig | None = None,
+    bot_username: str | None = None,
+) -> tuple[SubscriptionView | None, tuple[str, ...]]:
+    """Return a chat's subscription and the digest it would get now (none if cancelled)."""
+    view = await subscriptions.get(session, chat_id) if chat_id is not None else None
+    if view is None or view.cancelled:
+        return view, ()
+    texts = await preview(session, view, now=now, cfg=cfg, bot_username=bot_username)
+    return view, texts
 
 
 @dataclass(frozen=True, slots=True)
