@@ -90,7 +90,8 @@ def make_config(server: BotAPIServer, **telegram: Any) -> Config:
         "max_retries": 2,
         **telegram,
     }
-    return Config(telegram=settings)
+    # No polling: a source a test adds is not to be read (nor any address off this machine).
+    return Config(telegram=settings, ingest={"poll": False})
 
 
 @pytest_asyncio.fixture
