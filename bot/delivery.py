@@ -212,6 +212,9 @@ class Sender:
                 return self._backoff(claimed, sent, f"{type(exc).__name__}: {exc.message}")
             except TelegramError as exc:
                 return Outcome(claimed, "failed", tuple(sent), f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # a bug or a surprise must not strand the batch
+                logger.exception("delivery %d: unexpected error", claimed.delivery_id)
+                return self._backoff(claimed, sent, f"{type(exc).__name__}: {exc}")
             sent.append(message.message_id)
             if len(sent) < len(claimed.texts):
                 # A retry must not repeat the parts already in the chat.
