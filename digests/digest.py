@@ -179,12 +179,32 @@ def _letters(word: str) -> str:
     return "'?".join(re.escape(ch) for ch in word)
 
 
-@lru_cache(maxsize=4096)
-def _keyword(typed: str) -> _Keyword | None:
-    """Prepare a typed keyword for matching; None when it has no word in it."""
-    words = loose(typed.strip().lstrip("#")).replace("'", "").split()
-    if not words:
-        return None
+@cache
+def _place_names() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Return every spelling of each country and city the gazetteer knows, by any of them.
+
+    Keys and values are stemmed loose words, so a keyword "Toshkent" finds «Ташкент» and
+    "Kazakhstan" finds «Қазақстан»: spellings a fold of the script alone cannot join.
+    """
+    with (DATA_DIR / "countries.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    groups: list[list[str]] = []
+    for entry in data.values():
+        if not isinstance(entry, dict):
+            continue
+        groups.append([*entry.get("names", {}).values(), *entry.get("forms", ())])
+        groups.extend([city, *variants] for city, variants in entry.get("cities", {}).items())
+    index: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for group in groups:
+        spellings = tuple(dict.fromkeys(w for w in (_stems(name) for name in group) if w))
+        for spelling in spellings:
+            # A name two places share (Gulistan) keeps the spellings of both.
+            index[spelling] = tuple(dict.fromkeys((*index.get(spelling, ()), *spellings)))
+    return index
+
+
+def _phrase(words: Sequence[str]) -> str:
+    """Return the pattern of a phrase of folded words: each at its start, endings free."""
     pieces = []
     for i, word in enumerate(words):
         last = i == len(words) - 1
@@ -194,9 +214,21 @@ def _keyword(typed: str) -> _Keyword | None:
         else:
             # the word's start, then whatever ending it has in the text
             pieces.append(_letters(_stem(word)) + ("" if last else r"[\w']*"))
+    return " ".join(pieces)
+
+
+@lru_cache(maxsize=4096)
+def _keyword(typed: str) -> _Keyword | None:
+    """Prepare a typed keyword for matching; None when it has no word in it."""
+    words = loose(typed.strip().lstrip("#")).replace("'", "").split()
+    if not words:
+        return None
+    stems = tuple(_stem(w) for w in words)
+    phrases = [words, *(list(p) for p in _place_names().get(stems, ()) if p != stems)]
     # At a word start: neither a letter nor a letter and apostrophe (o'zbek) just before.
-    pattern = re.compile(r"(?<!\w)(?<!\w')" + " ".join(pieces))
-    topic = _topic_names().get(tuple(_stem(w) for w in words))
+    alternatives = "|".join(dict.fromkeys(_phrase(p) for p in phrases))
+    pattern = re.compile(r"(?<!\w)(?<!\w')(?:" + alternatives + ")")
+    topic = _topic_names().get(stems)
     return _Keyword(pattern=pattern, topics=frozenset((topic,) if topic else ()))
 
 

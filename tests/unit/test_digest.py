@@ -108,16 +108,30 @@ def test_a_keyword_finds_its_word_in_any_script_and_form(keyword: str, title: st
 @pytest.mark.parametrize(
     ("keyword", "title"),
     [
+        pytest.param("Toshkent", "В Ташкенте открыли IT-парк", id="uz-keyword-ru-city"),
+        pytest.param("Kazakhstan", "Қазақстанда жасанды интеллект", id="en-keyword-kk-country"),
+        pytest.param("Бишкек", "Bishkekda startap forumi", id="ky-keyword-uz-latin"),
+        pytest.param("Dushanbe", "Дар Душанбе Ҳафтаи технологияҳо", id="en-keyword-tg-city"),
+        pytest.param("Nur-Sultan", "Astana Hub собрал стартапы", id="old-name-of-a-city"),
+        pytest.param("Türkiye", "Турция и Казахстан подписали меморандум", id="country-name"),
+    ],
+)
+def test_a_place_keyword_finds_its_other_spellings(keyword: str, title: str) -> None:
+    assert matches(title, include=(keyword,))
+    assert not matches(title, exclude=(keyword,))
+
+
+@pytest.mark.parametrize(
+    ("keyword", "title"),
+    [
         pytest.param("AI", "Aid for farmers grows", id="short-word-is-whole"),
         pytest.param("IT", "Itogi goda", id="it-is-not-a-prefix"),
         pytest.param("Astana", "Gastanabad news", id="inside-a-word"),
         pytest.param("zbekiston", "Oʻzbekiston yangiliklari", id="after-an-okina"),
         pytest.param("Astana Hub", "Astana and the Hub", id="phrase-is-a-phrase"),
-        # What transliteration cannot do: a transcription and a Russian spelling are
-        # other words, not other scripts.
+        # What transliteration cannot do: a transcription is another word, not another
+        # script (places are the exception: the gazetteer knows their spellings).
         pytest.param("Astana Hub", "Астана Хаб объявил набор", id="transcription"),
-        pytest.param("Toshkent", "В Ташкенте открыли IT-парк", id="ru-spelling"),
-        pytest.param("Kazakhstan", "Қазақстанда жасанды интеллект", id="kk-spelling"),
     ],
 )
 def test_what_a_keyword_does_not_match(keyword: str, title: str) -> None:
