@@ -142,6 +142,7 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
                         name=args.name,
                         country=args.country,
                         lang=args.lang,
+                        weight=args.weight,
                     )
             except AlreadyExists:
                 print(f"error: {args.url}: already a source", file=sys.stderr)
@@ -195,6 +196,17 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+def _weight(text: str) -> float:
+    """Parse a source weight for argparse: a number from 0.1 to 10."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not 0.1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"must be from 0.1 to 10: {text}")
+    return value
+
+
 def _source_json(record: Any) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -203,6 +215,7 @@ def _source_json(record: Any) -> dict[str, Any]:
         "name": record.name,
         "country": record.country,
         "lang": record.lang,
+        "weight": record.weight,
         "health": record.health,
         "failures": record.failures,
         "last_error": record.last_error,
@@ -345,6 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--country")
     add.add_argument("--lang")
+    add.add_argument(
+        "--weight",
+        type=_weight,
+        default=1.0,
+        help="how much digests trust it when ranking stories (0.1-10, default 1)",
+    )
     listing = src_sub.add_parser("list", help="list sources and their health")
     listing.add_argument("--json", action="store_true")
     remove = src_sub.add_parser("remove", help="remove a source by id or URL")

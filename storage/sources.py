@@ -45,6 +45,7 @@ class SourceRecord:
     last_error: str | None
     articles_total: int
     created_at: datetime
+    weight: float = 1.0
 
     @property
     def health(self) -> str:
@@ -80,8 +81,12 @@ async def add(
     name: str | None = None,
     country: str | None = None,
     lang: str | None = None,
+    weight: float = 1.0,
 ) -> SourceRecord:
-    """Store a new source; raise AlreadyExists if its URL is known."""
+    """Store a new source; raise AlreadyExists if its URL is known.
+
+    ``weight`` is how much a digest trusts the source when ranking stories (1.0 ordinary).
+    """
     kind = SourceKind(kind).value
     if await get_by_url(session, url) is not None:
         raise AlreadyExists(f"source {url}: already added")
@@ -93,6 +98,7 @@ async def add(
             name=name,
             country=country,
             lang=lang,
+            weight=weight,
             active=True,
             failures=0,
             articles_total=0,

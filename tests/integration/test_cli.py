@@ -166,3 +166,18 @@ def test_console_script_demo(workdir: Path) -> None:
     assert "дайджест за день" in digest and "🇰🇿 Казахстан" in digest and "Токаева" in digest
     assert "ICT WEEK" not in digest  # Tajikistan's story is not what they asked for
     assert not (workdir / "chaikhana.db").exists()  # the demo uses a scratch database
+
+
+def test_sources_add_with_a_weight_and_list_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "https://kun.uz/news/rss"
+    status, out, err = run(capsys, "sources", "add", url, "--country", "uz", "--weight", "2.5")
+    assert status == 0, err
+    status, out, _ = run(capsys, "sources", "list", "--json")
+    [source] = [json.loads(line) for line in out.splitlines()]
+    assert (source["url"], source["country"], source["weight"]) == (url, "uz", 2.5)
+    with pytest.raises(SystemExit) as refused:
+        main(["sources", "add", "https://other.example/rss", "--weight", "50"])
+    assert refused.value.code == 2
+    assert "--weight: must be from 0.1 to 10: 50" in capsys.readouterr().err
