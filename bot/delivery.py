@@ -43,7 +43,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.config import DeliveryConfig
-from bot.ratelimit import BULK
+from bot.ratelimit import BULK, retry_seconds
 from storage import outbox, subscriptions
 from storage.outbox import Claimed
 
@@ -189,7 +189,7 @@ class Sender:
                     rate_limit_args=BULK,  # a person waiting for a reply goes first
                 )
             except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
+                wait = retry_seconds(exc.retry_after)
                 return self._retry(claimed, sent, f"429: retry after {wait:g} s", wait)
             except Forbidden as exc:
                 return Outcome(claimed, "gone", tuple(sent), f"403: {exc.message}")
@@ -282,7 +282,3 @@ async def _record(session: AsyncSession, outcome: Outcome, now: datetime) -> Non
             await subscriptions.deactivate(
                 session, outcome.claimed.chat_id, outcome.error or "gone"
             )
-
-
-def _seconds(value: float | timedelta | int) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -61,7 +61,7 @@ def _chat_key(data: dict[str, Any]) -> tuple[int | str | None, bool]:
     return str(chat_id).lower(), True
 
 
-def _seconds(retry_after: int | float | dtm.timedelta) -> float:
+def retry_seconds(retry_after: int | float | dtm.timedelta) -> float:
     """Return RetryAfter.retry_after in seconds, whether PTB gives an int or a timedelta."""
     if isinstance(retry_after, dtm.timedelta):
         return retry_after.total_seconds()
@@ -217,7 +217,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
             try:
                 return await self._once(chat, callback, args, kwargs, bulk=bulk)
             except RetryAfter as exc:
-                seconds = _seconds(exc.retry_after)
+                seconds = retry_seconds(exc.retry_after)
                 loop = asyncio.get_running_loop()
                 until = loop.time() + seconds * (1.0 + self._margin)
                 self._paused_until = max(self._paused_until, until)

@@ -9,7 +9,6 @@ at story boundaries within Telegram's 4096 characters.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -93,8 +92,3 @@ def _zone(name: str) -> ZoneInfo:
     except (KeyError, ValueError):
         logger.warning("unknown timezone %r; dating the digest in UTC", name)
         return ZoneInfo("UTC")
-
-
-def local_now(now: datetime, timezone: str) -> datetime:
-    """Return ``now`` on the subscriber's wall clock."""
-    return now.astimezone(_zone(timezone))
