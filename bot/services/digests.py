@@ -58,8 +58,13 @@ async def compose_window(
     now: datetime,
     size: int,
     events_days: int,
+    upcoming: Sequence[UpcomingEvent] | None = None,
 ) -> Digest:
-    """Compose the digest of one filter, reader language and window."""
+    """Compose the digest of one filter, reader language and window.
+
+    ``upcoming``: the coming events, when the caller has them already (a planning pass
+    reads them once for all its compositions); read here otherwise.
+    """
     candidates = await outbox.candidates(
         session,
         flt,
@@ -68,13 +73,28 @@ async def compose_window(
         reader_lang=lang,
         with_text=bool(flt.include or flt.exclude),
     )
-    events: list[UpcomingEvent] = []
-    if events_days:
-        found = await outbox.upcoming_events(session, today=now.date(), days=events_days)
-        events = [e for e in found if not flt.countries or e.country in flt.countries]
+    if upcoming is None:
+        upcoming = await upcoming_events(session, now=now, days=events_days)
+    events = [e for e in upcoming if not flt.countries or e.country in flt.countries]
     return compose(
         candidates, flt, lang=lang, since=since, until=until, now=now, size=size, events=events
     )
+
+
+async def upcoming_events(
+    session: AsyncSession, *, now: datetime, days: int
+) -> Sequence[UpcomingEvent]:
+    """Return the events of the coming ``days`` (none when the section is turned off)."""
+    if not days:
+        return ()
+    return await outbox.upcoming_events(session, today=now.date(), days=days)
+
+
+def lookback(schedule: Schedule, cfg: DigestsConfig) -> timedelta:
+    """Return how far back a digest of this schedule looks at most (one period)."""
+    if schedule.cadence == "instant":
+        return timedelta(seconds=cfg.instant_lookback)
+    return period_length(schedule)
 
 
 async def preview(
@@ -88,16 +108,11 @@ async def preview(
     """Render the digest this subscription would get now, for the last period (no outbox)."""
     cfg = cfg or DigestsConfig()
     schedule = view.schedule()
-    length = (
-        timedelta(seconds=cfg.instant_lookback)
-        if schedule.cadence == "instant"
-        else period_length(schedule)
-    )
     composed = await compose_window(
         session,
         view.filter(),
         lang=view.ui_lang,
-        since=now - length,
+        since=now - lookback(schedule, cfg),
         until=now,
         now=now,
         size=view.digest_size or cfg.size,
@@ -149,6 +164,7 @@ class _Pass:
 
     composed: dict[tuple[str, str, datetime, datetime, int], Digest] = field(default_factory=dict)
     digest_ids: dict[str, int] = field(default_factory=dict)
+    upcoming: Sequence[UpcomingEvent] | None = None  # read once, at the pass's first page
     due: int = 0
     planned: int = 0
     skipped: int = 0
@@ -175,6 +191,8 @@ async def plan_due(
             if not await outbox.planner_lock(session):
                 return PlanReport(locked_out=True)
             due = await outbox.due(session, now=now, limit=page)
+            if due and run.upcoming is None:
+                run.upcoming = await upcoming_events(session, now=now, days=cfg.events_days)
             await _plan_page(session, due, run, now=now, until=until, cfg=cfg, bot=bot_username)
         if len(due) < page:
             break
@@ -234,6 +252,7 @@ async def _plan_page(
                 now=now,
                 size=size,
                 events_days=cfg.events_days,
+                upcoming=run.upcoming,
             )
             run.composed[group] = composed
         rows: list[outbox.Planned] = []
@@ -292,13 +311,11 @@ def _window(item: outbox.Due, *, now: datetime, until: datetime, cfg: DigestsCon
     """Return the period a due subscription is planned for and its window of news."""
     schedule = item.schedule
     if schedule.cadence == "instant":
-        length = timedelta(seconds=cfg.instant_lookback)
         # One instant delivery per planning pass: the key is the window's end itself.
         key = "i:" + until.isoformat(timespec="microseconds")
     else:
-        length = period_length(schedule)
         key = latest_period(schedule, now).key
-    since = until - length
+    since = until - lookback(schedule, cfg)
     if item.last_period_end is not None and item.last_period_end > since:
         since = min(item.last_period_end, until)
     return _Window(

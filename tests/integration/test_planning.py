@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 
 from bot.config import DigestsConfig
 from bot.services.digests import plan_due
-from digests.model import Article, StoryFeatures
+from digests.model import Article, Event, StoryFeatures
 from storage import articles, models, outbox, subscriptions
 from tests.conftest import Database
 
 NOW = datetime.now(UTC)
 
 
-def article(n: int, title: str, country: str) -> Article:
+def article(n: int, title: str, country: str, events: tuple[Event, ...] = ()) -> Article:
     return Article(
         url=f"https://news.example/{n}",
         canonical_url=f"https://news.example/{n}",
@@ -26,7 +26,7 @@ def article(n: int, title: str, country: str) -> Article:
         script="Latn",
         countries=(country,),
         topics=(),
-        events=(),
+        events=events,
         summary=f"{title}.",
         content_hash=f"hash-{n}",
         features=StoryFeatures(),
@@ -82,3 +82,44 @@ async def test_instant_subscriptions_are_met_once_per_paged_pass(db: Database) -
     assert (later.due, later.planned, later.skipped) == (5, 0, 0)
     async with db.sessionmaker() as session:
         assert (await outbox.counts(session))["pending"] == 5
+
+
+async def test_each_digest_lists_the_coming_events_of_its_countries(db: Database) -> None:
+    soon = NOW.date() + timedelta(days=3)
+    events = {
+        "kz": Event("astana-tech-week", "Astana Tech Week", soon, soon, "Astana", "kz"),
+        "uz": Event("ict-week-uzbekistan", "ICT Week Uzbekistan", soon, soon, "Tashkent", "uz"),
+    }
+    hhmm = (NOW - timedelta(minutes=5)).strftime("%H:%M")
+    async with db.sessionmaker() as session, session.begin():
+        for n, (code, event) in enumerate(events.items(), start=10):
+            await articles.add(
+                session,
+                article(n, f"{event.name} opens soon", code, (event,)),
+                source_id=None,
+                story_id=None,
+            )
+        for chat_id, code in ((1, "kz"), (2, "uz")):
+            await subscriptions.save(
+                session,
+                chat_id=chat_id,
+                chat_type="private",
+                title=None,
+                ui_lang="en",
+                now=NOW - timedelta(days=1),
+                countries=(code,),
+                time_of_day=hhmm,
+                timezone="UTC",
+            )
+    report = await plan_due(db.sessionmaker, now=datetime.now(UTC), cfg=DigestsConfig(grace=0))
+    assert report.compositions == 2
+    async with db.sessionmaker() as session:
+        texts = {
+            tuple(d.story_ids): "\n".join(d.texts)
+            for d in (await session.execute(select(models.Digest))).scalars()
+        }
+    [kz, uz] = sorted(texts.values(), key=lambda t: "Astana Tech Week opens" not in t)
+    assert (
+        "📅" in kz and "• <b>Astana Tech Week</b>" in kz and "ICT Week Uzbekistan</b> —" not in kz
+    )
+    assert "• <b>ICT Week Uzbekistan</b>" in uz and "Astana Tech Week</b> —" not in uz
