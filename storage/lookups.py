@@ -292,15 +292,30 @@ async def stories(
     return views
 
 
+def reader_first(members: Sequence[Any], reader_lang: str) -> list[Any]:
+    """Put the reader's version first: the newest in their language, else the newest.
+
+    ``members`` are a story's article rows, newest first; the rest keep their order.
+    """
+    chosen = next((m for m in members if m.lang == reader_lang), members[0])
+    return [chosen, *(m for m in members if m is not chosen)]
+
+
+def reach(ordered: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the sources and the languages that tell a story, in the given order."""
+    sources = dict.fromkeys(m.source_name for m in ordered if m.source_name)
+    langs = dict.fromkeys(m.lang for m in ordered if m.lang and m.lang != "und")
+    return tuple(sources), tuple(langs)
+
+
 def _view(
     story_id: int, members: list[Any], countries_of: dict[int, list[str]], reader_lang: str
 ) -> StoryView:
     """Pick the reader's version (newest in their language, else the newest) and sum up."""
-    chosen = next((m for m in members if m.lang == reader_lang), members[0])
-    ordered = [chosen, *(m for m in members if m is not chosen)]
+    ordered = reader_first(members, reader_lang)
+    chosen = ordered[0]
     countries = dict.fromkeys(c for m in ordered for c in sorted(countries_of.get(m.id, ())))
-    sources = dict.fromkeys(m.source_name for m in ordered if m.source_name)
-    langs = dict.fromkeys(m.lang for m in ordered if m.lang and m.lang != "und")
+    sources, langs = reach(ordered)
     return StoryView(
         story_id=story_id,
         article_id=chosen.id,
@@ -309,8 +324,8 @@ def _view(
         summary=chosen.summary or "",
         lang=chosen.lang,
         countries=tuple(countries),
-        sources=tuple(sources),
-        langs=tuple(langs),
+        sources=sources,
+        langs=langs,
         published=chosen.published,
     )
 

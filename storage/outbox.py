@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.digest import Candidate, DigestFilter, UpcomingEvent
 from digests.schedule import Schedule
 from storage import models
+from storage.lookups import reach, reader_first
 
 logger = logging.getLogger(__name__)
 
@@ -263,8 +264,9 @@ async def _candidates(
 
 def _candidate(story_id: int, members: list[Any], reader_lang: str, with_text: bool) -> Candidate:
     """Pick the reader's version (newest in their language, else the newest) and sum up."""
-    chosen = next((m for m in members if m.lang == reader_lang), members[0])
-    ordered = [chosen, *(m for m in members if m is not chosen)]
+    ordered = reader_first(members, reader_lang)
+    chosen = ordered[0]
+    sources, langs = reach(ordered)
     countries: dict[str, None] = {}
     topics: dict[str, None] = {}
     for m in ordered:
@@ -280,8 +282,8 @@ def _candidate(story_id: int, members: list[Any], reader_lang: str, with_text: b
         lang=chosen.lang,
         countries=tuple(countries),
         topics=tuple(topics),
-        sources=tuple(dict.fromkeys(m.source_name for m in ordered if m.source_name)),
-        langs=tuple(dict.fromkeys(m.lang for m in ordered if m.lang and m.lang != "und")),
+        sources=sources,
+        langs=langs,
         published=chosen.published,
         first_seen=min(m.ingested_at for m in members),
         weight=max(float(m.weight) for m in members),
