@@ -540,18 +540,7 @@ async def mark_sent(
     session: AsyncSession, delivery_id: int, *, message_ids: Sequence[int], now: datetime
 ) -> None:
     """Record a delivery as sent, with Telegram's message ids."""
-    d = models.Delivery
-    await session.execute(
-        update(d)
-        .where(d.id == delivery_id)
-        .values(
-            status="sent",
-            message_ids=list(message_ids),
-            sent_at=now,
-            error=None,
-            next_attempt_at=None,
-        )
-    )
+    await mark_sent_many(session, [(delivery_id, message_ids)], now=now)
 
 
 async def mark_sent_many(
