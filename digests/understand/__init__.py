@@ -66,6 +66,9 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
         event_keys=[e.key for e in events],
         words=[t.folded for t in toks],
         mentions=mentions,
+        # the story signals read the text's first READ_CHARS: these topics are theirs only
+        # when the text is no longer (a longer one is read again, cut)
+        topics=topics if len(clean) <= _story.READ_CHARS else None,
     )
     return Article(
         url=raw.url,

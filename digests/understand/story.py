@@ -33,6 +33,7 @@ SKETCH_SIZE = 128  # a bottom-k sketch: exact Jaccard for texts of up to this ma
 # their shingles share one of them with near certainty, unrelated texts almost never.
 SKETCH_KEYS = 16
 _MAX_ANCHORS = 48
+READ_CHARS = 20_000  # the signals read this much of an article's text
 _SHINGLE = 3
 _MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
 _HIGH = np.uint64(32)
@@ -300,13 +301,15 @@ def features(
     event_keys: Sequence[str] = (),
     words: Sequence[str] | None = None,
     mentions: Sequence[_dates.DateMention] | None = None,
+    topics: Sequence[str] | None = None,
 ) -> StoryFeatures:
     """Build the story signals of an article.
 
-    ``words`` and ``mentions``: the folded words and the date mentions of ``title`` and
-    ``text``, when the caller has them already.
+    ``words``, ``mentions`` and ``topics``: the folded words, the date mentions and the
+    topics of ``title`` and ``text`` (of its first 20,000 characters, as the signals read
+    it), when the caller has them already.
     """
-    body = f"{title}\n{text[:20000]}"
+    body = f"{title}\n{text[:READ_CHARS]}"
     counted, initial = _anchors(body, event_keys, mentions)
     ranked = sorted(counted.items(), key=lambda kv: (-(weight(kv[0]) * min(kv[1], 3)), kv[0]))
     kept = dict(ranked[:_MAX_ANCHORS])
@@ -314,7 +317,9 @@ def features(
     keys = frozenset(a for a in kept if weight(a) >= 1.0)
     keys |= {f"s:{h:x}" for h in shingles[:SKETCH_KEYS]}
     # what a story about several countries is about; one country's stories need no such check
-    subjects = _topics.detect(title, text[:20000]) if len(countries) >= 2 else ()
+    subjects: Sequence[str] = ()
+    if len(countries) >= 2:
+        subjects = topics if topics is not None else _topics.detect(title, text[:READ_CHARS])
     return StoryFeatures(
         keys=keys,
         data={

@@ -44,25 +44,14 @@ def label(topic: str, lang: str) -> str:
     return labels.get(key) or labels.get("en") or topic
 
 
-# understand() and the story features ask for the topics of the same article one after the
-# other: the last answer is kept, so the second costs a dict lookup instead of a gazetteer pass.
-_last: dict[tuple[str, str], tuple[str, ...]] = {}
-
-
 def detect(title: str, text: str, *, toks: list[Token] | None = None) -> tuple[str, ...]:
     """Return the article's topics, strongest first.
 
     ``toks``: the tokens of the title and the text joined by a newline, when the caller has them.
     """
-    key = (title, text)
-    found = _last.get(key)
-    if found is None:
-        if toks is None:
-            toks = tokens(f"{title}\n{text}" if title else text)
-        found = detect_tokens(toks, len(title) if title else -1, len(text))
-        _last.clear()
-        _last[key] = found
-    return found
+    if toks is None:
+        toks = tokens(f"{title}\n{text}" if title else text)
+    return detect_tokens(toks, len(title) if title else -1, len(text))
 
 
 def detect_tokens(toks: list[Token], title_end: int, text_length: int) -> tuple[str, ...]:
