@@ -17,8 +17,8 @@ from bot import channels
 from bot import render_subscribe as screens
 from bot.context import ChaikhanaContext
 from bot.handlers.commands import unknown
-from bot.handlers.common import argument, lang
-from bot.handlers.subscribe import apply_words, now, parse_words, reply, save_draft
+from bot.handlers.common import argument, lang, send
+from bot.handlers.subscribe import apply_words, now, parse_words, save_draft
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
 from digests.understand import countries
@@ -68,13 +68,13 @@ async def channel(update: Update, context: ChaikhanaContext) -> None:
     if action == "list":
         async with context.db() as session:
             linked = await subscriptions.channels(session)
-        await reply(update, context, screens.channel_list(linked, ui))
+        await send(update, context, screens.channel_list(linked, ui))
     elif action in ("add", "set") and name:
         await _channel_save(update, context, _ref(name), words, add=action == "add")
     elif action == "remove" and name:
         await _channel_remove(update, context, _ref(name))
     else:
-        await reply(update, context, screens.admin_message(ui, "channel_usage"))
+        await send(update, context, screens.admin_message(ui, "channel_usage"))
 
 
 async def _channel_save(
@@ -83,12 +83,12 @@ async def _channel_save(
     ui = lang(update, context)
     parsed = parse_words(text, ui)
     if parsed.unknown:
-        await reply(update, context, screens.unknown_words(parsed.unknown, ui))
+        await send(update, context, screens.unknown_words(parsed.unknown, ui))
         return
     found = await channels.check(context.bot, ref)
     if not found.ok or found.chat_id is None:
         problem = found.problem or "not_found"
-        await reply(update, context, screens.admin_message(ui, f"channel_{problem}", ref=str(ref)))
+        await send(update, context, screens.admin_message(ui, f"channel_{problem}", ref=str(ref)))
         return
     async with context.db() as session, session.begin():
         view = await subscriptions.get(session, found.chat_id)
@@ -107,9 +107,9 @@ async def _channel_save(
                 now=now(context),
             )
     if saved is None:
-        await reply(update, context, screens.admin_message(ui, "channel_not_linked", ref=str(ref)))
+        await send(update, context, screens.admin_message(ui, "channel_not_linked", ref=str(ref)))
         return
-    await reply(update, context, screens.channel_saved(saved, ui, new=not linked))
+    await send(update, context, screens.channel_saved(saved, ui, new=not linked))
 
 
 async def _channel_remove(update: Update, context: ChaikhanaContext, ref: str | int) -> None:
@@ -120,7 +120,7 @@ async def _channel_remove(update: Update, context: ChaikhanaContext, ref: str | 
         async with context.db() as session, session.begin():
             view = await subscriptions.cancel(session, chat_id, now=now(context))
     key = "channel_removed" if view is not None else "channel_not_linked"
-    await reply(update, context, screens.admin_message(ui, key, ref=str(ref)))
+    await send(update, context, screens.admin_message(ui, key, ref=str(ref)))
 
 
 # ---- /stats, /sources, /broadcast_preview ----------------------------------------------------
@@ -132,7 +132,7 @@ async def stats(update: Update, context: ChaikhanaContext) -> None:
     async with context.db() as session:
         counted = await subscriptions.stats(session, now=now(context))
         records = await sources.list_all(session)
-    await reply(update, context, screens.stats(counted, records, lang(update, context)))
+    await send(update, context, screens.stats(counted, records, lang(update, context)))
 
 
 @admins_only
@@ -148,24 +148,24 @@ async def sources_(update: Update, context: ChaikhanaContext) -> None:
         async with context.db() as session, session.begin():
             removed = await sources.remove(session, args[0])
         key = "source_removed" if removed else "source_not_found"
-        await reply(update, context, screens.admin_message(ui, key, ref=args[0]))
+        await send(update, context, screens.admin_message(ui, key, ref=args[0]))
     else:
         async with context.db() as session:
             records = await sources.list_all(session)
-        await reply(update, context, screens.sources_list(records, ui))
+        await send(update, context, screens.sources_list(records, ui))
 
 
 async def _source_add(update: Update, context: ChaikhanaContext, url: str, rest: list[str]) -> None:
     ui = lang(update, context)
     if not url.startswith(("http://", "https://")):
-        await reply(update, context, screens.admin_message(ui, "source_bad_url", url=url))
+        await send(update, context, screens.admin_message(ui, "source_bad_url", url=url))
         return
     country = countries.resolve(rest[0]) if rest else None
     source_lang = rest[1].lower() if len(rest) > 1 else None
     bad = [w for w, ok in zip(rest, (country, source_lang in SOURCE_LANGS), strict=False) if not ok]
     if bad or len(rest) > 2:
         words = ", ".join(f"“{w}”" for w in bad or rest[2:])
-        await reply(update, context, screens.admin_message(ui, "source_bad_words", words=words))
+        await send(update, context, screens.admin_message(ui, "source_bad_words", words=words))
         return
     try:
         async with context.db() as session, session.begin():
@@ -177,10 +177,10 @@ async def _source_add(update: Update, context: ChaikhanaContext, url: str, rest:
                 lang=source_lang,
             )
     except AlreadyExists:
-        await reply(update, context, screens.admin_message(ui, "source_exists", url=url))
+        await send(update, context, screens.admin_message(ui, "source_exists", url=url))
         return
     answer = screens.admin_message(ui, "source_added", id=str(record.id), url=record.url)
-    await reply(update, context, answer)
+    await send(update, context, answer)
 
 
 @admins_only
@@ -201,7 +201,7 @@ async def broadcast_preview(update: Update, context: ChaikhanaContext) -> None:
             cfg=context.cfg.digests,
             bot_username=context.bot.username,
         )
-    await reply(update, context, screens.preview(view, texts, ui))
+    await send(update, context, screens.preview(view, texts, ui))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -66,15 +66,26 @@ def is_group(update: Update) -> bool:
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
+def topic_thread(update: Update) -> int | None:
+    """Return the forum topic the update came from (None outside forum topics)."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 async def send(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
-    """Send a Reply as HTML messages; in groups, the first answers the command."""
+    """Send a Reply as HTML messages where the update came from (its forum topic, if any);
+    in groups and topics, the first answers the command."""
     chat = update.effective_chat
     if chat is None:
         return
-    message = update.effective_message
+    message, thread = update.effective_message, topic_thread(update)
     quote = (
         ReplyParameters(message.message_id, allow_sending_without_reply=True)
-        if is_group(update) and message is not None and update.callback_query is None
+        if (is_group(update) or thread is not None)
+        and message is not None
+        and update.callback_query is None
         else None
     )
     for i, text in enumerate(reply.texts):
@@ -86,6 +97,7 @@ async def send(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
             link_preview_options=LinkPreviewOptions(is_disabled=not reply.preview),
             reply_markup=reply.keyboard if last else None,
             reply_parameters=quote if i == 0 else None,
+            message_thread_id=thread,
         )
 
 

@@ -12,14 +12,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Chat, Message, ReplyParameters, Update
+from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n, render
 from bot import render_subscribe as screens
 from bot.context import ChaikhanaContext, ChatData
-from bot.handlers.common import argument, clean, edit, lang, send
+from bot.handlers.common import argument, clean, edit, lang, send, topic_thread
 from bot.render import Reply
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
@@ -69,43 +69,8 @@ async def _guard(update: Update, context: ChaikhanaContext) -> bool:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
-        await reply(update, context, Reply((screens.plain(text),)))
+        await send(update, context, Reply((screens.plain(text),)))
     return False
-
-
-# ---- sending, in a forum topic when the command came from one -----------------------------
-
-
-def topic_thread(update: Update) -> int | None:
-    """Return the forum topic the update came from (None outside forum topics)."""
-    message = update.effective_message
-    if message is None or not message.is_topic_message:
-        return None
-    return message.message_thread_id
-
-
-async def reply(update: Update, context: ChaikhanaContext, answer: Reply) -> None:
-    """Send a Reply where the command came from: in its forum topic, if it came from one."""
-    chat, thread = update.effective_chat, topic_thread(update)
-    if chat is None:
-        return
-    if thread is None:
-        await send(update, context, answer)
-        return
-    message = update.effective_message
-    for i, text in enumerate(answer.texts):
-        quote = (
-            ReplyParameters(message.message_id, allow_sending_without_reply=True)
-            if i == 0 and message is not None and update.callback_query is None
-            else None
-        )
-        await context.bot.send_message(
-            chat.id,
-            text,
-            message_thread_id=thread,
-            reply_markup=answer.keyboard if i == len(answer.texts) - 1 else None,
-            reply_parameters=quote,
-        )
 
 
 # ---- shortcuts: /subscribe kz uz 08:30 ---------------------------------------------------
@@ -280,7 +245,7 @@ async def _open_flow(update: Update, context: ChaikhanaContext, chat: Chat) -> N
         view = await subscriptions.get(session, chat.id)
     draft = _start_draft(view, topic_thread(update))
     context.chat.draft = draft.dump()
-    await reply(update, context, screens.screen(draft, "countries", lang(update, context)))
+    await send(update, context, screens.screen(draft, "countries", lang(update, context)))
 
 
 async def _subscribe_now(
@@ -288,13 +253,13 @@ async def _subscribe_now(
 ) -> None:
     ui = lang(update, context)
     if words.unknown:
-        await reply(update, context, screens.unknown_words(words.unknown, ui))
+        await send(update, context, screens.unknown_words(words.unknown, ui))
         return
     async with context.db() as session, session.begin():
         view = await subscriptions.get(session, chat.id)
         draft = apply_words(words, _start_draft(view, topic_thread(update)))
         saved = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
-    await reply(update, context, screens.saved(saved, ui, new=view is None or view.cancelled))
+    await send(update, context, screens.saved(saved, ui, new=view is None or view.cancelled))
 
 
 def _toggle(chosen: list[str], value: str, allowed: tuple[str, ...]) -> list[str]:
@@ -408,7 +373,7 @@ async def typed(update: Update, context: ChaikhanaContext) -> None:
     ui, text = lang(update, context), clean(message.text)
     value = parse_time(text) if draft.waiting == "time" else parse_timezone(text)
     if value is None:
-        await reply(update, context, screens.not_understood(ui, draft.waiting, text))
+        await send(update, context, screens.not_understood(ui, draft.waiting, text))
         return
     if draft.waiting == "time":
         draft.time_of_day, following = value, "timezone"
@@ -416,7 +381,7 @@ async def typed(update: Update, context: ChaikhanaContext) -> None:
         draft.timezone, following = value, "confirm"
     draft.waiting = None
     context.chat.draft = draft.dump()
-    await reply(update, context, screens.screen(draft, following, ui))
+    await send(update, context, screens.screen(draft, following, ui))
 
 
 # ---- /settings and its buttons -------------------------------------------------------------
@@ -429,7 +394,7 @@ async def settings(update: Update, context: ChaikhanaContext) -> None:
         return
     async with context.db() as session:
         view = await subscriptions.get(session, chat.id)
-    await reply(update, context, screens.settings(view, lang(update, context)))
+    await send(update, context, screens.settings(view, lang(update, context)))
 
 
 async def edit_settings(update: Update, context: ChaikhanaContext) -> None:
@@ -502,7 +467,7 @@ async def _set_paused(update: Update, context: ChaikhanaContext, paused: bool) -
         return
     async with context.db() as session, session.begin():
         view = await subscriptions.set_paused(session, chat.id, paused, now=now(context))
-    await reply(update, context, screens.paused(view, lang(update, context), now_paused=paused))
+    await send(update, context, screens.paused(view, lang(update, context), now_paused=paused))
 
 
 async def unsubscribe(update: Update, context: ChaikhanaContext) -> None:
@@ -512,7 +477,7 @@ async def unsubscribe(update: Update, context: ChaikhanaContext) -> None:
         return
     async with context.db() as session, session.begin():
         view = await subscriptions.cancel(session, chat.id, now=now(context))
-    await reply(update, context, screens.unsubscribed(view, lang(update, context)))
+    await send(update, context, screens.unsubscribed(view, lang(update, context)))
 
 
 # ---- /filter ---------------------------------------------------------------------------------
@@ -578,7 +543,7 @@ async def filter_(update: Update, context: ChaikhanaContext) -> None:
                 include=include,
                 exclude=exclude,
             )
-    await reply(update, context, screens.filters_shown(view, ui))
+    await send(update, context, screens.filters_shown(view, ui))
 
 
 # ---- /digest ---------------------------------------------------------------------------------
@@ -597,7 +562,7 @@ async def digest(update: Update, context: ChaikhanaContext) -> None:
             cfg=context.cfg.digests,
             bot_username=context.bot.username,
         )
-    await reply(update, context, Reply(texts) if texts else screens.not_subscribed(ui))
+    await send(update, context, Reply(texts) if texts else screens.not_subscribed(ui))
 
 
 # ---- registration ----------------------------------------------------------------------------

@@ -415,3 +415,14 @@ async def test_polling_survives_bad_gateway(bot: BotAPIServer) -> None:
     bot.fail("getUpdates", 502, times=2)
     [reply] = await private(bot, "en").send("/help", wait=15)
     assert "What I can do" in reply.text
+
+
+async def test_a_lookup_in_a_forum_topic_is_answered_in_the_topic(bot: BotAPIServer) -> None:
+    forum = bot.forum_chat(-100_888_001, "News forum")
+    bot.add_chat(forum)
+    user = bot.user(888_001, "en")
+    mark = len(bot.calls)
+    bot.push_text(forum, user, "/latest", thread_id=7)
+    [call] = await bot.wait_sent(forum["id"], since=mark)
+    assert int(call.params["message_thread_id"]) == 7
+    assert call.params.get("reply_parameters")  # and it answers the command
