@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
+from bot import logs
 from bot.config import Config, ConfigError, fetch_policy, load_config
 from bot.services.ingest import (
     Outcome,
@@ -327,8 +328,8 @@ def _show(out: TextIO, outcome: Outcome) -> None:
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     """Run the bot until it is stopped."""
     cfg.require_token()
-    if not args.verbose:  # a service logs what it does, at the configured level
-        logging.getLogger().setLevel(cfg.logging.level)
+    # A service logs what it does, at the configured level, stamped, tracebacks kept.
+    logs.use_service(level=cfg.logging.level, fmt=cfg.logging.format, verbose=args.verbose)
     from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
 
     run_bot(cfg)
@@ -396,30 +397,11 @@ def _register_lookups(sub: Any) -> None:
     register(sub)
 
 
-class _OneLine(logging.Formatter):
-    """Log one line per record; tracebacks only in verbose mode."""
-
-    def __init__(self, verbose: bool) -> None:
-        super().__init__("%(levelname)s %(name)s: %(message)s")
-        self.verbose = verbose
-
-    def formatException(self, ei: Any) -> str:
-        return super().formatException(ei) if self.verbose else ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return text if self.verbose else text.rstrip()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one `chaikhana` command and return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler_ = logging.StreamHandler(sys.stderr)
-    handler_.setFormatter(_OneLine(args.verbose))
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler_]
-    )
+    logs.configure(verbose=args.verbose)
     try:
         cfg = load_config()
         handler: Callable[[argparse.Namespace, Config], Any] = args.handler
