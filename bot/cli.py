@@ -166,6 +166,7 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
                 backoff_max=cfg.ingest.backoff_max,
                 fetch_full_text=cfg.ingest.fetch_full_text,
                 concurrency=cfg.ingest.concurrency,
+                lease=cfg.ingest.lease,
                 only_due=not args.all,
             )
             total = Tally()

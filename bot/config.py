@@ -61,6 +61,7 @@ class IngestConfig(_Section):
     poll: bool = True
     backoff_base: int = Field(default=300, ge=1)
     backoff_max: int = Field(default=86_400, ge=1)
+    lease: int = Field(default=600, ge=10, description="seconds an instance holds a source")
 
 
 class DigestsConfig(_Section):

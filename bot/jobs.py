@@ -61,6 +61,7 @@ async def poll_sources(context: ChaikhanaContext) -> None:
         backoff_max=cfg.ingest.backoff_max,
         fetch_full_text=cfg.ingest.fetch_full_text,
         concurrency=cfg.ingest.concurrency,
+        lease=cfg.ingest.lease,
         now=data.now(),
     )
     new = sum(r.tally.new for r in reports)
