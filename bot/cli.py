@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from bot.config import Config, ConfigError, fetch_policy, load_config
+from bot.services import maintenance
 from bot.services.ingest import (
     Outcome,
     Status,
@@ -33,6 +34,7 @@ from digests.model import SourceHints
 from digests.sources.http import Fetcher, make_client
 from storage import articles, sources
 from storage import db as storage_db
+from storage.backup import BackupError
 from storage.errors import AlreadyExists
 
 logger = logging.getLogger("chaikhana")
@@ -230,10 +232,23 @@ def _ref(value: str) -> str | int:
 
 
 async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
-    """Apply database migrations."""
+    """Apply or revert database migrations, or back the database up."""
+    url = cfg.database.url
+    if args.action == "backup":
+        try:
+            report = await maintenance.backup(url, Path(args.path))
+        except BackupError as exc:
+            print(f"chaikhana: backup: {exc}", file=sys.stderr)
+            return 1
+        print(f"backed up {_safe_url(url)} to {report.path} ({report.bytes} bytes, integrity ok)")
+        return 0
+    if args.action == "downgrade":
+        before, after = await maintenance.migrate(url, args.revision, down=True)
+        print(f"database schema {before} -> {after}: {_safe_url(url)}")
+        return 0
     async with open_db(cfg):
         pass
-    print(f"database is up to date: {_safe_url(cfg.database.url)}")
+    print(f"database is up to date: {_safe_url(url)}")
     return 0
 
 
@@ -374,7 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     src.set_defaults(handler=cmd_sources)
 
     database = sub.add_parser("db", help="database maintenance")
-    database.add_argument("action", choices=["upgrade"])
+    db_sub = database.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("upgrade", help="migrate the schema to the newest revision")
+    backup = db_sub.add_parser("backup", help="copy the live SQLite database to PATH")
+    backup.add_argument("path", metavar="PATH", help="the copy's file (or a directory)")
+    down = db_sub.add_parser("downgrade", help="revert the schema to REVISION (or base)")
+    down.add_argument("revision", metavar="REVISION")
     database.set_defaults(handler=cmd_db)
 
     demo = sub.add_parser("demo", help="show what Chaikhana does, on bundled articles")

@@ -31,6 +31,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("sources") as batch:
-        batch.drop_column("claimed_until")
-        batch.drop_column("claimed_by")
+    # Not batch mode: on SQLite it would copy and drop ``sources``, and dropping it with
+    # foreign keys on sets every article's source_id to NULL. SQLite 3.35+ drops a column
+    # in place (ALTER TABLE … DROP COLUMN), as PostgreSQL does.
+    op.drop_column("sources", "claimed_until")
+    op.drop_column("sources", "claimed_by")
