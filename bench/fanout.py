@@ -304,7 +304,7 @@ def _zone(flt: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
 # ---- the sender process ------------------------------------------------------------------
 
 
-def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int) -> Any:
+def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int, request_kind: str) -> Any:
     """Return PTB's ExtBot with the rate limiter under test."""
     from telegram import LinkPreviewOptions
     from telegram.constants import ParseMode
@@ -312,13 +312,15 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int) -> Any:
     from telegram.request import HTTPXRequest
 
     from bot.ratelimit import FloodLimiter
+    from bot.request import JSONRequest
 
     limiter: Any = (
         FloodLimiter(overall=limit, max_retries=3, max_in_flight=pool)
         if limiter_kind == "flood"
         else AIORateLimiter(overall_max_rate=limit, max_retries=3)
     )
-    request = HTTPXRequest(
+    kind = HTTPXRequest if request_kind == "form" else JSONRequest  # the bot's: JSON
+    request = kind(
         connection_pool_size=pool, read_timeout=10.0, connect_timeout=5.0, pool_timeout=30.0
     )
     return ExtBot(
@@ -334,7 +336,7 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int) -> Any:
 
 async def send_direct(args: argparse.Namespace, base_url: str) -> dict[str, Any]:
     """Send one message to each chat with a pool of tasks (no database)."""
-    bot = make_bot(base_url, args.limit, args.limiter, args.pool)
+    bot = make_bot(base_url, args.limit, args.limiter, args.pool, args.request)
     chats = iter(range(FIRST_CHAT, FIRST_CHAT + args.subscribers))
     sent = failed = 0
     deadline = time.monotonic() + args.seconds
@@ -376,17 +378,26 @@ async def send_outbox(args: argparse.Namespace, base_url: str) -> dict[str, Any]
     plan = await plan_due(db, now=clock(), cfg=DigestsConfig())
     planning = time.monotonic() - started
     rss_planned = rss_mb()
-    bot = make_bot(base_url, args.limit, args.limiter, args.pool)
+    bot = make_bot(base_url, args.limit, args.limiter, args.pool, args.request)
     cfg = DeliveryConfig(rate=args.limit, concurrency=args.concurrency, batch=args.batch)
     async with bot:
         sender = Sender(db, bot, cfg, clock=clock, worker="bench")
-        started = time.monotonic()
+        profile = None
+        if args.profile is not None:
+            import cProfile
+
+            profile = cProfile.Profile(time.process_time)  # CPU, not waiting
+            profile.enable()
+        started, cpu_started = time.monotonic(), cpu_s()
         run = asyncio.ensure_future(sender.run())
         done, _ = await asyncio.wait({run}, timeout=args.seconds)
         if not done:
             sender.stop()  # finish what is in flight, claim nothing more
         report = await run
-        elapsed = time.monotonic() - started
+        elapsed, send_cpu = time.monotonic() - started, cpu_s() - cpu_started
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
     async with db() as session:
         counts = await outbox.counts(session)
     await engine.dispose()
@@ -405,6 +416,8 @@ async def send_outbox(args: argparse.Namespace, base_url: str) -> dict[str, Any]
         "failed": report.failed,
         "errors": report.errors[:3],
         "elapsed": elapsed,
+        "send_cpu_s": send_cpu,
+        "send_cpu_ms_per_message": 1000 * send_cpu / max(1, report.messages),
         "outbox": counts,
     }
 
@@ -444,6 +457,8 @@ def one_run(args: argparse.Namespace, limit: int, template: Path | None) -> dict
             args.via,
             "--limiter",
             args.limiter,
+            "--request",
+            args.request,
             "--concurrency",
             str(args.concurrency or (64 if limit <= 30 else 256)),
             "--batch",
@@ -451,6 +466,8 @@ def one_run(args: argparse.Namespace, limit: int, template: Path | None) -> dict
             "--pool",
             str(args.pool),
         ]
+        if args.profile is not None:
+            cmd += ["--profile", str(args.profile)]
         if template is not None:
             database = workdir / "fanout.sqlite"
             shutil.copy(template, database)
@@ -494,10 +511,12 @@ def orchestrate(args: argparse.Namespace) -> None:
                 print(f"limit {limit}/s run {n}: " + json.dumps(_rounded(r)))
             med = {k: statistics.median(r[k] for r in runs) for k in _NUMBERS if k in runs[0]}
             print(
-                f"limit {limit}/s via {args.via}, {args.limiter} limiter, {args.subscribers:,} "
+                f"limit {limit}/s via {args.via}, {args.limiter} limiter, {args.request} "
+                f"requests, {args.subscribers:,} "
                 f"chats, median of {args.runs}: {med['rate']:.1f} msg/s = {med['ratio']:.3f} "
                 f"of the limit ({med['accepted']:.0f} messages in {med['span']:.1f} s), "
                 f"busiest second {med['busiest_second']:.0f}, 429s {med['flood_429s']:.0f}, "
+                f"sender CPU {med['send_cpu_ms_per_message']:.2f} ms per message sent, "
                 f"sender peak RSS {med['sender_rss_mb']:.0f} MB"
                 + (
                     f", planning {med['planning']:.2f} s ({med['compositions']:.0f} "
@@ -519,6 +538,7 @@ _NUMBERS = (
     "busiest_second",
     "flood_429s",
     "sender_rss_mb",
+    "send_cpu_ms_per_message",
     "planning",
     "compositions",
     "per_composition",
@@ -537,12 +557,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--via", choices=("outbox", "direct"), default="outbox")
     parser.add_argument("--limiter", choices=("flood", "aio"), default="flood")
+    parser.add_argument(
+        "--request", choices=("json", "form"), default="json", help="form: PTB's urlencoded"
+    )
     parser.add_argument("--concurrency", type=int, default=0, help="default 64, 256 lifted")
     parser.add_argument("--batch", type=int, default=1000, help="deliveries claimed at once")
     # On loopback a few connections carry 1000/s; httpcore's pool checks every connection
     # for every request, so a big pool costs CPU per message (256: ~15% fewer messages/s).
     # FloodLimiter's max_in_flight is set to it, so no request queues inside the pool.
     parser.add_argument("--pool", type=int, default=8, help="HTTP connections to the server")
+    parser.add_argument(
+        "--profile", type=Path, help="write the sender's cProfile stats of sending to this file"
+    )
     parser.add_argument("--role", choices=("run", "server", "build", "send"), default="run")
     parser.add_argument("--database", type=Path)
     parser.add_argument("--base-url")

@@ -21,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from bot import logs
+from bot import healthcheck
 from bot.config import Config, ConfigError, fetch_policy, load_config
+from bot.services import maintenance
+from bot.services import status as status_service
 from bot.services.ingest import (
     Outcome,
     Status,
@@ -34,6 +37,7 @@ from digests.model import SourceHints
 from digests.sources.http import Fetcher, make_client
 from storage import articles, sources
 from storage import db as storage_db
+from storage.backup import BackupError
 from storage.errors import AlreadyExists
 
 logger = logging.getLogger("chaikhana")
@@ -167,6 +171,7 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
                 backoff_max=cfg.ingest.backoff_max,
                 fetch_full_text=cfg.ingest.fetch_full_text,
                 concurrency=cfg.ingest.concurrency,
+                lease=cfg.ingest.lease,
                 only_due=not args.all,
             )
             total = Tally()
@@ -230,11 +235,116 @@ def _ref(value: str) -> str | int:
 
 
 async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
-    """Apply database migrations."""
+    """Apply or revert database migrations, or back the database up."""
+    url = cfg.database.url
+    if args.action == "backup":
+        try:
+            report = await maintenance.backup(url, Path(args.path))
+        except BackupError as exc:
+            print(f"chaikhana: backup: {exc}", file=sys.stderr)
+            return 1
+        print(f"backed up {_safe_url(url)} to {report.path} ({report.bytes} bytes, integrity ok)")
+        return 0
+    if args.action == "downgrade":
+        before, after = await maintenance.migrate(url, args.revision, down=True)
+        print(f"database schema {before} -> {after}: {_safe_url(url)}")
+        return 0
     async with open_db(cfg):
         pass
-    print(f"database is up to date: {_safe_url(cfg.database.url)}")
+    print(f"database is up to date: {_safe_url(url)}")
     return 0
+
+
+def cmd_health(args: argparse.Namespace, cfg: Config) -> int:
+    """Probe the running bot's /readyz (or /healthz), as the image's health check does."""
+    return healthcheck.main(["--live"] if args.live else [])
+
+
+async def cmd_status(args: argparse.Namespace, cfg: Config) -> int:
+    """Print on one screen what /metrics and /readyz say, and what the database holds."""
+    now = datetime.now(UTC)
+    view = await status_service.overview(
+        cfg.database.url, now=now, metrics_url=healthcheck.metrics_url(cfg)
+    )
+    for line in render_status(view, _safe_url(cfg.database.url)):
+        print(line)
+    return 0
+
+
+def render_status(view: status_service.Overview, database: str) -> list[str]:
+    """Lay the overview out as lines for a terminal."""
+    lines = [f"database  {database}  schema {view.revision or 'none'} (code {view.head})"]
+    if view.revision != view.head:
+        lines.append("          the schema is behind the code: run `chaikhana db upgrade`")
+        return lines
+    run = view.running
+    if not run.reachable:
+        lines.append(f"bot       no answer at {run.url} (not running here, or metrics are off)")
+    else:
+        state = "ready" if run.ready else "NOT READY: " + "; ".join(run.problems)
+        lines.append(f"bot       {run.url}  {state}")
+        lines.append(
+            "polls     {:.0f} ok, {:.0f} not modified, {:.0f} failed; articles {:.0f} new, "
+            "{:.0f} duplicate, {:.0f} failed".format(
+                run.total("chaikhana_source_polls_total", outcome="ok"),
+                run.total("chaikhana_source_polls_total", outcome="not_modified"),
+                run.total("chaikhana_source_polls_total", outcome="failed"),
+                run.total("chaikhana_articles_total", outcome="ingested"),
+                run.total("chaikhana_articles_total", outcome="duplicate"),
+                run.total("chaikhana_articles_total", outcome="failed"),
+            )
+        )
+        lines.append(
+            "sending   {:.0f} planned, {:.0f} sent, {:.0f} retried, {:.0f} failed, {:.0f} gone; "
+            "429s {:.0f} (paused {:.1f} s)".format(
+                run.total("chaikhana_deliveries_planned_total"),
+                run.total("chaikhana_deliveries_total", outcome="sent"),
+                run.total("chaikhana_deliveries_total", outcome="retried"),
+                run.total("chaikhana_deliveries_total", outcome="failed"),
+                run.total("chaikhana_deliveries_total", outcome="gone"),
+                run.total("chaikhana_telegram_retry_after_total"),
+                run.total("chaikhana_telegram_paused_seconds_total"),
+            )
+        )
+        commands = run.total("chaikhana_commands_total")
+        spent = run.total("chaikhana_reply_duration_seconds_sum")
+        mean = f"{1000 * spent / commands:.0f} ms mean reply" if commands else "no replies yet"
+        lines.append(f"commands  {commands:.0f} handled, {mean}")
+    facts = view.facts
+    counts = facts.outbox.counts
+    lines.append(
+        "outbox    {} pending, {} sending, {} sent, {} failed; oldest due waits {:.0f} s".format(
+            counts.get("pending", 0),
+            counts.get("sending", 0),
+            counts.get("sent", 0),
+            counts.get("failed", 0),
+            facts.outbox.lag(facts.now),
+        )
+    )
+    failing = [s for s in facts.sources if s.active and s.failures]
+    lines.append(
+        f"sources   {len(facts.sources)} ({sum(1 for s in facts.sources if s.active)} active, "
+        f"{len(failing)} failing)"
+    )
+    for record in facts.sources:
+        since = (
+            f"last ok {_ago(facts.now, record.last_ok_at)} ago"
+            if record.last_ok_at is not None
+            else "never read"
+        )
+        lines.append(f"  #{record.id:<4} {record.health[:60]:<24} {since:<22} {record.url}")
+    return lines
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172_800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} d"
 
 
 def _safe_url(url: str) -> str:
@@ -374,7 +484,12 @@ def build_parser() -> argparse.ArgumentParser:
     src.set_defaults(handler=cmd_sources)
 
     database = sub.add_parser("db", help="database maintenance")
-    database.add_argument("action", choices=["upgrade"])
+    db_sub = database.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("upgrade", help="migrate the schema to the newest revision")
+    backup = db_sub.add_parser("backup", help="copy the live SQLite database to PATH")
+    backup.add_argument("path", metavar="PATH", help="the copy's file (or a directory)")
+    down = db_sub.add_parser("downgrade", help="revert the schema to REVISION (or base)")
+    down.add_argument("revision", metavar="REVISION")
     database.set_defaults(handler=cmd_db)
 
     demo = sub.add_parser("demo", help="show what Chaikhana does, on bundled articles")
@@ -382,6 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="use the configured database, not a scratch one"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    state = sub.add_parser("status", help="sources, outbox and a running bot's figures")
+    state.set_defaults(handler=cmd_status)
+    probe = sub.add_parser("health", help="exit 0 when the running bot is ready (or --live)")
+    probe.add_argument("--live", action="store_true", help="only check that the process lives")
+    probe.set_defaults(handler=cmd_health)
 
     run = sub.add_parser("run", help="run the Telegram bot")
     run.set_defaults(handler=cmd_run)

@@ -61,6 +61,7 @@ class IngestConfig(_Section):
     poll: bool = True
     backoff_base: int = Field(default=300, ge=1)
     backoff_max: int = Field(default=86_400, ge=1)
+    lease: int = Field(default=600, ge=10, description="seconds an instance holds a source")
 
 
 class DigestsConfig(_Section):
@@ -96,6 +97,13 @@ class ChannelConfig(_Section):
     lang: Literal["en", "ru", "uz", "kk", "ky", "tg"] = "ru"
 
 
+class MetricsConfig(_Section):
+    enabled: bool = True
+    listen: str = Field(default="127.0.0.1", description="address of /metrics, /healthz, /readyz")
+    port: int = Field(default=9464, ge=0, le=65535, description="0: any free port")
+    refresh: float = Field(default=15.0, ge=0.1, le=3600, description="seconds between DB checks")
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -123,6 +131,7 @@ class Config(BaseSettings):
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @classmethod
     def settings_customise_sources(

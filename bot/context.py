@@ -18,6 +18,7 @@ from digests.sources.http import Fetcher
 
 if TYPE_CHECKING:
     from bot.delivery import Sender
+    from bot.health import HealthServer, Readiness
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class BotData:
     sender: Sender | None = None
     fetcher: Fetcher | None = None
     http: httpx.AsyncClient | None = None
+    readiness: Readiness | None = None
+    health: HealthServer | None = None
 
     def now(self) -> datetime:
         """Return the current time by this bot's clock."""

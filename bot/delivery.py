@@ -42,6 +42,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
+from bot import metrics
 from bot.config import DeliveryConfig
 from bot.ratelimit import BULK, retry_seconds
 from storage import outbox, subscriptions
@@ -249,6 +250,7 @@ class Sender:
                     await _record(session, outcome, now)
         for outcome in outcomes:
             report.add(outcome)
+            metrics.delivery(outcome.status)
             if outcome.status in ("failed", "gone"):
                 logger.warning(
                     "delivery %d to chat %d %s: %s",

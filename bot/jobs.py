@@ -9,11 +9,13 @@ before sending them.
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram.ext import Application
 
+from bot import metrics
 from bot.context import BotData, ChaikhanaContext
-from bot.services import digests
+from bot.services import digests, status
 from bot.services.ingest import fetch_sources
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,10 @@ def schedule(app: Application) -> None:  # type: ignore[type-arg]
         name="plan-digests",
         job_kwargs=_JOB_KWARGS,
     )
+    if cfg.metrics.enabled:
+        jq.run_repeating(
+            observe, cfg.metrics.refresh, first=0.2, name="observe", job_kwargs=_JOB_KWARGS
+        )
     jq.run_repeating(
         send_outbox,
         cfg.delivery.interval,
@@ -53,6 +59,8 @@ async def poll_sources(context: ChaikhanaContext) -> None:
     data, cfg = context.bot_data, context.cfg
     if data.fetcher is None:
         return
+    _started(context, "poll-sources")
+    started = time.perf_counter()
     reports = await fetch_sources(
         context.db,
         data.fetcher,
@@ -61,8 +69,11 @@ async def poll_sources(context: ChaikhanaContext) -> None:
         backoff_max=cfg.ingest.backoff_max,
         fetch_full_text=cfg.ingest.fetch_full_text,
         concurrency=cfg.ingest.concurrency,
+        lease=cfg.ingest.lease,
         now=data.now(),
     )
+    metrics.POLL_SECONDS.observe(time.perf_counter() - started)
+    metrics.polled(reports)
     new = sum(r.tally.new for r in reports)
     failed = [r for r in reports if r.error]
     if reports:
@@ -73,12 +84,16 @@ async def poll_sources(context: ChaikhanaContext) -> None:
 
 async def plan_digests(context: ChaikhanaContext) -> None:
     """Plan the digests that are due into the outbox, then wake the sender."""
+    _started(context, "plan-digests")
+    started = time.perf_counter()
     report = await digests.plan_due(
         context.db,
         now=context.bot_data.now(),
         cfg=context.cfg.digests,
         bot_username=context.bot.username,
     )
+    metrics.PLAN_SECONDS.observe(time.perf_counter() - started)
+    metrics.PLANNED.inc(report.planned)
     if report.planned:
         _start_sender(context)
 
@@ -95,3 +110,25 @@ def _start_sender(context: ChaikhanaContext) -> None:
     if sender is None or sender.busy:
         return
     context.application.create_task(sender.run(), name="send-outbox-run")
+
+
+def _started(context: ChaikhanaContext, job: str) -> None:
+    readiness = context.bot_data.readiness
+    if readiness is not None:
+        readiness.job_started(job)
+
+
+async def observe(context: ChaikhanaContext) -> None:
+    """Check the database answers, and set the outbox and source gauges from it."""
+    readiness = context.bot_data.readiness
+    try:
+        facts = await status.facts(context.db, now=context.bot_data.now())
+    except Exception as exc:  # whatever the database says, readiness reports it
+        logger.warning("database check failed: %s: %s", type(exc).__name__, exc)
+        if readiness is not None:
+            readiness.db_answered(f"{type(exc).__name__}: {exc}")
+        return
+    if readiness is not None:
+        readiness.db_answered()
+    metrics.sources(facts.sources, facts.now)
+    metrics.outbox(facts.outbox.counts, facts.outbox.lag(facts.now))

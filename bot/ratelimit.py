@@ -25,6 +25,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
+
 logger = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
@@ -221,6 +223,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
                 loop = asyncio.get_running_loop()
                 until = loop.time() + seconds * (1.0 + self._margin)
                 self._paused_until = max(self._paused_until, until)
+                metrics.retry_after(seconds * (1.0 + self._margin))
                 if attempt >= retries:
                     logger.warning("429 after %d retries; giving up on this request", attempt)
                     raise

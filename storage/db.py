@@ -19,6 +19,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
@@ -177,3 +179,35 @@ async def upgrade(engine_or_url: AsyncEngine | str, revision: str = "head") -> N
     async with engine_or_url.begin() as connection:
         await connection.run_sync(_run_upgrade, revision)
     logger.debug("database at %s is at revision %s", engine_or_url.url, revision)
+
+
+def _run_downgrade(connection: Connection, revision: str) -> None:
+    """Revert the migrations down to ``revision`` on a synchronous connection."""
+    if connection.dialect.name == "sqlite":
+        _ensure_sqlite_transaction(connection)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_ID})")
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Revert the database's schema to ``revision`` ("base" for none), in one transaction."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_run_downgrade, revision)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Return the database's schema revision, or None before the first migration."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_revision)
+
+
+def head_revision() -> str | None:
+    """Return the newest schema revision these migrations know."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -111,6 +111,9 @@ class Source(Base):
     # How much a digest trusts this source when ranking stories (1.0 is ordinary).
     weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The instance polling the source now, and when its claim lapses (another takes over).
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
 
     articles: Mapped[list[Article]] = relationship(back_populates="source", lazy="raise")
 

@@ -160,6 +160,45 @@ async def due(session: AsyncSession, now: datetime) -> list[SourceRecord]:
     return [_record(r) for r in await session.execute(stmt)]
 
 
+async def claim_due(
+    session: AsyncSession, now: datetime, *, owner: str, lease: float, limit: int | None = None
+) -> list[SourceRecord]:
+    """Claim the due sources no live instance holds, for ``lease`` seconds; return them.
+
+    Several instances poll one database: each due source goes to one of them. A claim lapses
+    after ``lease`` seconds (its instance died), and a finished poll releases it. Rows another
+    instance is claiming at this instant are skipped on PostgreSQL, not waited for; on SQLite
+    the UPDATE takes the one write lock, so a concurrent claimer sees these rows claimed.
+    """
+    s = _sources.c
+    claimable = (
+        select(s.id)
+        .where(
+            s.active.is_(True),
+            or_(s.next_attempt_at.is_(None), s.next_attempt_at <= now),
+            or_(s.claimed_until.is_(None), s.claimed_until <= now),
+        )
+        .order_by(s.next_attempt_at.is_not(None), s.next_attempt_at, s.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # MATERIALIZED: the CTE is evaluated once, so the claim is exactly what it locked.
+        claimable = claimable.with_for_update(skip_locked=True)
+        chosen = claimable.cte("claimable").prefix_with("MATERIALIZED")
+    else:
+        chosen = claimable.cte("claimable")
+    rows = await session.execute(
+        update(_sources)
+        .where(s.id.in_(select(chosen.c.id)))
+        .values(claimed_by=owner, claimed_until=now + timedelta(seconds=lease))
+        .returning(*_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [_record(r) for r in rows]
+    claimed.sort(key=lambda r: (r.next_attempt_at is not None, r.next_attempt_at or now, r.id))
+    return claimed
+
+
 async def record_success(
     session: AsyncSession,
     source_id: int,
@@ -184,6 +223,8 @@ async def record_success(
             last_error=None,
             next_attempt_at=now + timedelta(seconds=interval),
             articles_total=s.articles_total + new_articles,
+            claimed_by=None,  # the poll is over: release the claim
+            claimed_until=None,
         )
         .returning(s.id)
     )
@@ -211,6 +252,8 @@ async def record_failure(
             last_error=one_line(error),
             last_fetched_at=now,
             next_attempt_at=now + timedelta(seconds=delay),
+            claimed_by=None,  # the poll is over: release the claim
+            claimed_until=None,
         )
     )
     logger.debug("source %s failed %d× in a row; next attempt in %ds", source_id, failures, delay)

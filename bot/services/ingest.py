@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -483,11 +485,20 @@ async def fetch_sources(
     concurrency: int = 8,
     only_due: bool = True,
     now: datetime | None = None,
+    owner: str | None = None,
+    lease: float = 600.0,
 ) -> list[SourceReport]:
-    """Poll the sources that are due, concurrently; a failing one never holds the others up."""
+    """Poll the sources that are due, concurrently; a failing one never holds the others up.
+
+    Due sources are claimed for ``lease`` seconds in the name of ``owner`` (this instance),
+    so instances sharing the database poll each source once.
+    """
     now = now or datetime.now(UTC)
-    async with db() as session:
-        targets = await (sources.due(session, now) if only_due else sources.list_all(session))
+    async with db() as session, session.begin():
+        if only_due:
+            targets = await sources.claim_due(session, now, owner=owner or _instance(), lease=lease)
+        else:
+            targets = await sources.list_all(session)
     gate = asyncio.Semaphore(concurrency)
 
     async def poll(source: SourceRecord) -> SourceReport:
@@ -504,6 +515,11 @@ async def fetch_sources(
             )
 
     return list(await asyncio.gather(*(poll(s) for s in targets)))
+
+
+def _instance() -> str:
+    """Name this process the way the outbox names its senders: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def _poll_source(

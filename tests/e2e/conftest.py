@@ -91,7 +91,8 @@ def make_config(server: BotAPIServer, **telegram: Any) -> Config:
         **telegram,
     }
     # No polling: a source a test adds is not to be read (nor any address off this machine).
-    return Config(telegram=settings, ingest={"poll": False})
+    # Metrics on a free port: tests run side by side, and 9464 may be taken.
+    return Config(telegram=settings, ingest={"poll": False}, metrics={"port": 0})
 
 
 @pytest_asyncio.fixture

@@ -122,6 +122,7 @@ def digest_config(server: BotAPIServer, db: Database, **sections: Any) -> Config
         "ingest": {"poll": False},
         "digests": {"plan_interval": 0.2, "grace": 0},
         "delivery": {"interval": 0.2, "backoff_base": 0.2, "backoff_max": 1.0, "lease": 5},
+        "metrics": {"port": 0},
     }
     for name, values in sections.items():
         settings[name] = {**settings.get(name, {}), **values}
