@@ -50,6 +50,9 @@ def decode(content: bytes, *, declared: str | None = None, item: str = "content"
     text = _strict(content, "utf-8")
     if text is not None:
         return text
+    text = _mostly_utf8(content)
+    if text is not None:
+        return text
 
     tried: set[str] = set()
     for name in (declared, _sniff_declaration(content)):
@@ -77,6 +80,20 @@ def decode(content: bytes, *, declared: str | None = None, item: str = "content"
     if guess is not None and text_score(str(guess)) >= 0.3:
         return str(guess)
     raise SourceError(item, "unknown encoding")
+
+
+def _mostly_utf8(content: bytes) -> str | None:
+    """Return UTF-8 with a few broken bytes decoded (U+FFFD where they were), else None.
+
+    A text in an 8-bit code page forms a valid multi-byte UTF-8 sequence only by accident,
+    far less often than an invalid one; UTF-8 with a stray byte is the other way round.
+    """
+    text = content.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - broken
+    if broken > 0 and valid >= 2 * broken:
+        return text
+    return None
 
 
 def looks_like_text(text: str) -> bool:
@@ -163,7 +180,7 @@ def _decode_wide(content: bytes, item: str) -> str:
         text = _strict(content, guess.encoding)
         if text is not None and looks_like_text(text):
             return text
-    raise SourceError(item, "binary data, not text")
+    raise SourceError(item, "binary data")
 
 
 def _sniff_declaration(content: bytes) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from digests.errors import SourceError
+from digests.urls import InvalidURL, check_url
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,11 @@ class Fetcher:
     ) -> FetchResult:
         """GET a URL (conditionally, when validators are given) or raise SourceError saying why."""
         try:
+            url = check_url(url)
             host = httpx.URL(url).host
-        except httpx.InvalidURL as exc:
+        except InvalidURL as exc:
+            raise SourceError(url, str(exc)) from exc
+        except (httpx.InvalidURL, ValueError) as exc:
             raise SourceError(url, f"invalid URL: {exc}") from exc
         if not host:
             raise SourceError(url, "invalid URL: no host")
@@ -116,8 +120,11 @@ class Fetcher:
                 # trickles one byte at a time from holding a slot forever
                 async with asyncio.timeout(self._policy.timeout * 3):
                     return await self._get(url, headers, etag, last_modified)
-            except (TimeoutError, httpx.TimeoutException) as exc:
+            except httpx.TimeoutException as exc:  # no progress within one read's limit
                 raise SourceError(url, f"timed out after {self._policy.timeout:g} s") from exc
+            except TimeoutError as exc:  # the whole answer took longer than the deadline
+                deadline = self._policy.timeout * 3
+                raise SourceError(url, f"timed out after {deadline:g} s in all") from exc
             except httpx.TooManyRedirects as exc:
                 raise SourceError(url, "too many redirects") from exc
             except httpx.ConnectError as exc:
