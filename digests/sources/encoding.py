@@ -21,6 +21,7 @@ _BOMS = (
 )
 # The 8-bit code pages the region's sites and files actually use, most common first:
 # on a tie the earlier one wins (cp1251 and kz1048 agree on Russian text).
+_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be", "utf-8")
 _CANDIDATES = ("cp1251", "koi8-r", "kz1048", "koi8-t", "cp866", "cp1252", "iso-8859-9")
 
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -174,7 +175,19 @@ def _is_junk(ch: str) -> bool:
 
 
 def _decode_wide(content: bytes, item: str) -> str:
-    # NUL bytes mean UTF-16/32 without a BOM, or binary data
+    # NUL bytes mean UTF-16/32 without a BOM, or binary data: the wide encoding whose text
+    # reads best wins (decoding strictly, so most binary data fits none of them)
+    best: tuple[float, str] | None = None
+    for encoding in _WIDE:
+        text = _strict(content, encoding)
+        # a stray NUL character is text's (cleaned later); NUL after NUL is binary's
+        if text is None or text.count("\x00") > len(text) // 100:
+            continue
+        score = text_score(text)
+        if best is None or score > best[0]:
+            best = (score, text)
+    if best is not None and best[0] >= 0.3:  # the bar the 8-bit code pages must pass
+        return best[1]
     guess = charset_normalizer.from_bytes(content[:200_000]).best()
     if guess is not None and guess.encoding.startswith("utf_"):
         text = _strict(content, guess.encoding)

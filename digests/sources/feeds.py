@@ -59,6 +59,9 @@ def looks_like_feed(content: bytes, content_type: str | None) -> bool:
         # a feed URL that now serves HTML must fail as a feed, not pass as one "article"
         return True
     head = content[:2048]
+    if b"\x00" in head:
+        # UTF-16/32: the markup's ASCII letters come with NUL bytes between them
+        head = content[:8192].replace(b"\x00", b"")[:2048]
     feed_root = _FEED_ROOT.search(head)
     if not feed_root:
         return False

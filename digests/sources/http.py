@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from digests.errors import SourceError
+from digests.sources.encoding import decode
 from digests.urls import InvalidURL, check_url
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,12 @@ class Fetcher:
             if not content.strip():
                 raise SourceError(url, "empty response")
             if content_type == "application/octet-stream" and b"\x00" in content[:1024]:
-                raise SourceError(url, "binary content, not a feed or page")
+                # UTF-16/32 text has NUL bytes too: refused only if it decodes as no text,
+                # as a file with the same bytes is
+                try:
+                    decode(content[:65536], item=url)
+                except SourceError:
+                    raise SourceError(url, "binary content, not a feed or page") from None
             logger.debug("fetched %s (%d bytes, %s)", final_url, size, content_type)
             return FetchResult(
                 url=final_url,
