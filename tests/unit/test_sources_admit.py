@@ -234,3 +234,26 @@ def test_utf8_with_a_few_invalid_bytes_stays_utf8(content: bytes, expected: str)
 def test_wide_encodings_decode_with_or_without_a_bom(encoding: str) -> None:
     text = news("ru", 3)
     assert decode(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "Қазақстан стартаптарға арналған платформа іске қосты. Министрлік бұл туралы "
+            "сейсенбі күні хабарлады.\n\nРезиденттер салық жеңілдіктерін алады және "
+            "бұлтты қызметтерді пайдаланады.",
+            id="kk-derived",
+        ),
+        pytest.param(
+            "Tojikiston raqamli xizmatlar portalini ishga tushirdi va uni barcha vazirliklar "
+            "qo'llaydi.\n\nPortal orqali fuqarolar yuzdan ortiq xizmatdan foydalanadi.",
+            id="uz-derived",
+        ),
+    ],
+)
+def test_the_summary_never_repeats_the_title(text: str) -> None:
+    admitted = admit(RawArticle(url="https://kun.uz/2", title="", text=text))
+    article = understand(admitted)
+    assert admitted.title and article.summary
+    assert admitted.title.rstrip(".") not in article.summary
