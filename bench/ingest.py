@@ -159,6 +159,11 @@ async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
     }
 
 
+def _read_pages(folder: Path) -> tuple[list[Path], list[bytes]]:
+    pages = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".html", ".htm"))
+    return pages, [p.read_bytes() for p in pages]
+
+
 async def run_pages(folder: Path, rounds: int) -> dict[str, float]:
     """Time chaikhana's ingest of real pages against bare trafilatura on the same pages."""
     import trafilatura
@@ -166,8 +171,7 @@ async def run_pages(folder: Path, rounds: int) -> dict[str, float]:
     from bot.services.ingest import Status, ingest_items
     from storage import db as storage_db
 
-    pages = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".html", ".htm"))
-    contents = [p.read_bytes() for p in pages]
+    pages, contents = _read_pages(folder)
     ours: list[float] = []
     bare: list[float] = []
     stored = failed = 0
