@@ -35,7 +35,8 @@ async def stored_count(db: Database) -> int:
         return await articles.count(session)
 
 
-async def wait_for_count(db: Database, count: int, wait: float = 20.0) -> None:
+async def wait_for_count(db: Database, count: int, wait: float = 60.0) -> None:
+    # generous: on a loaded machine the first poll also loads the language models
     deadline = time.monotonic() + wait
     while await stored_count(db) < count:
         assert time.monotonic() < deadline, f"only {await stored_count(db)} of {count} stored"
