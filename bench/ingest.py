@@ -3,6 +3,12 @@
     python bench/ingest.py                 # 10,000 articles of each kind into SQLite
     python bench/ingest.py -n 2000 --kinds text
     python bench/ingest.py --database postgresql://postgres@127.0.0.1:5432/test
+    python bench/ingest.py --pages DIR     # real pages: chaikhana ingest vs bare trafilatura
+
+Real pages are not shipped: any folder of saved news pages (.html) will do, e.g. the test
+pages of trafilatura's repository (github.com/adbar/trafilatura, tests/cache and tests/eval,
+about 140 KB a page). Both are timed in the same process, alternating, ``--rounds`` times;
+the figures are the medians.
 
 Each kind runs in a fresh child process (so its peak RSS is its own) and a fresh database.
 Prints overall articles/s, the median rate over chunks of 500 articles, the CPU time the
@@ -16,6 +22,7 @@ import argparse
 import asyncio
 import html
 import json
+import os
 import random
 import resource
 import statistics
@@ -152,6 +159,55 @@ async def run_kind(kind: str, n: int, database: str) -> dict[str, str | float]:
     }
 
 
+def _read_pages(folder: Path) -> tuple[list[Path], list[bytes]]:
+    pages = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".html", ".htm"))
+    return pages, [p.read_bytes() for p in pages]
+
+
+async def run_pages(folder: Path, rounds: int) -> dict[str, float]:
+    """Time chaikhana's ingest of real pages against bare trafilatura on the same pages."""
+    import trafilatura
+
+    from bot.services.ingest import Status, ingest_items
+    from storage import db as storage_db
+
+    pages, contents = _read_pages(folder)
+    ours: list[float] = []
+    bare: list[float] = []
+    stored = failed = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for content in contents:
+            trafilatura.bare_extraction(
+                content,
+                favor_precision=True,
+                include_comments=False,
+                include_tables=False,
+                with_metadata=True,
+            )
+        bare.append(len(pages) / (time.perf_counter() - started))
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = storage_db.make_engine(f"sqlite:///{Path(tmp) / 'pages.db'}")
+            await storage_db.upgrade(engine)
+            db = storage_db.make_sessionmaker(engine)
+            started = time.perf_counter()
+            stream = ingest_items(db, [str(p) for p in pages], fetcher=None)
+            outcomes = [o async for o in stream]
+            ours.append(len(pages) / (time.perf_counter() - started))
+            await engine.dispose()
+        stored = sum(o.status is Status.NEW for o in outcomes)
+        failed = sum(o.status is Status.FAILED for o in outcomes)
+    return {
+        "pages": len(pages),
+        "mean_kb": round(sum(map(len, contents)) / len(contents) / 1024, 1),
+        "chaikhana_per_second": round(statistics.median(ours), 2),
+        "trafilatura_per_second": round(statistics.median(bare), 2),
+        "ratio": round(statistics.median(ours) / statistics.median(bare), 3),
+        "stored": stored,
+        "failed": failed,
+    }
+
+
 def _cpu_seconds() -> float:
     """Return the CPU time this process has used, in all its threads."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -164,8 +220,20 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10_000, help="articles per kind")
     parser.add_argument("--kinds", default="text,html")
     parser.add_argument("--database", default="", help="database URL (default: scratch SQLite)")
+    parser.add_argument("--pages", type=Path, help="a folder of real news pages (.html)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the pages mode")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pages:
+        r = asyncio.run(run_pages(args.pages, args.rounds))
+        print(
+            f"real pages: {r['pages']} (mean {r['mean_kb']} KB): chaikhana ingest "
+            f"{r['chaikhana_per_second']} pages/s, bare trafilatura "
+            f"{r['trafilatura_per_second']} pages/s, ratio {r['ratio']} "
+            f"(median of {args.rounds}); stored {r['stored']}, failed {r['failed']}; "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        return
     if args.child:
         result = asyncio.run(run_kind(args.child, args.n, args.database))
         print(json.dumps(result))

@@ -35,6 +35,7 @@ from bot.services.ingest import (
 )
 from digests.model import SourceHints
 from digests.sources.http import Fetcher, make_client
+from digests.urls import InvalidURL
 from storage import articles, sources
 from storage import db as storage_db
 from storage.backup import BackupError
@@ -152,6 +153,9 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
             except AlreadyExists:
                 print(f"error: {args.url}: already a source", file=sys.stderr)
                 return 1
+            except InvalidURL as exc:
+                print(f"error: {args.url}: {exc}", file=sys.stderr)
+                return 1
             print(f"added source #{record.id}: {record.url}")
             return 0
         if args.action == "remove":
@@ -182,7 +186,7 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
                     print(f"error: {error}", file=sys.stderr)
                 total.new += report.tally.new
                 total.duplicates += report.tally.duplicates
-                total.failed += report.tally.failed + (1 if report.error else 0)
+                total.failed += report.tally.failed  # a failing source counts itself
             if not reports:
                 print("no source is due (use --all to fetch every source now)")
             print(total.line(), file=sys.stderr)

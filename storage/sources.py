@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.model import SourceKind
+from digests.urls import check_url
 from storage import models
 from storage.articles import is_unique_violation
 from storage.errors import AlreadyExists, NotFound
@@ -86,8 +87,10 @@ async def add(
     """Store a new source; raise AlreadyExists if its URL is known.
 
     ``weight`` is how much a digest trusts the source when ranking stories (1.0 ordinary).
+    A URL that cannot be fetched raises InvalidURL (a ValueError) saying why.
     """
     kind = SourceKind(kind).value
+    url = check_url(url)
     if await get_by_url(session, url) is not None:
         raise AlreadyExists(f"source {url}: already added")
     stmt = (

@@ -22,6 +22,7 @@ from bot.handlers.subscribe import apply_words, now, parse_words, save_draft
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
 from digests.understand import countries
+from digests.urls import InvalidURL, check_url
 from storage import sources, subscriptions
 from storage.errors import AlreadyExists
 
@@ -157,7 +158,9 @@ async def sources_(update: Update, context: ChaikhanaContext) -> None:
 
 async def _source_add(update: Update, context: ChaikhanaContext, url: str, rest: list[str]) -> None:
     ui = lang(update, context)
-    if not url.startswith(("http://", "https://")):
+    try:
+        url = check_url(url)
+    except InvalidURL:
         await send(update, context, screens.admin_message(ui, "source_bad_url", url=url))
         return
     country = countries.resolve(rest[0]) if rest else None

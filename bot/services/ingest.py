@@ -7,6 +7,7 @@ batch, with per-article fallback: see :func:`save_many`); :func:`store` stores o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 import os
@@ -17,17 +18,19 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digests.errors import SourceError
 from digests.model import Article, RawArticle, SourceHints, StoryCandidate
+from digests.sources.admit import admit, item_name, plausible_date
 from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from digests.sources.read import read_url
 from digests.understand import best_story, understand
 from digests.understand.story import Signals, StoryMatcher, best_of, signals
 from storage import articles, sources
+from storage.articles import is_unique_violation
 from storage.errors import NotFound
 from storage.sources import SourceRecord
 
@@ -144,12 +147,15 @@ async def save(
             )
             story_id = best_story(article.features, candidates)
             stored = await articles.add(session, article, source_id=source_id, story_id=story_id)
-    except IntegrityError:
-        # Another writer stored the same article between our check and our insert.
-        return Outcome(item, Status.DUPLICATE, article)
-    except (SQLAlchemyError, NotFound) as exc:
-        logger.exception("storing failed for %s", item)
-        return Outcome(item, Status.FAILED, article, error=f"{item}: database error: {exc}")
+    except IntegrityError as exc:
+        if is_unique_violation(exc):
+            # Another writer stored the same article between our check and our insert.
+            return Outcome(item, Status.DUPLICATE, article)
+        logger.info("storing failed for %s", item, exc_info=True)
+        return Outcome(item, Status.FAILED, article, error=f"{item}: not stored: {_short(exc)}")
+    except Exception as exc:  # whatever it is, it is this article's alone
+        logger.info("storing failed for %s", item, exc_info=True)
+        return Outcome(item, Status.FAILED, article, error=f"{item}: not stored: {_short(exc)}")
     return Outcome(item, Status.NEW, article, article_id=stored.id, story_id=stored.story_id)
 
 
@@ -188,7 +194,7 @@ async def save_many(
             outcomes = await _save_batch(
                 session, pending, source_id=source_id, matcher=matcher, dates=dates, own=own
             )
-    except (SQLAlchemyError, NotFound) as exc:
+    except Exception as exc:  # any failure: the articles are stored one by one instead
         logger.warning(
             "storing a batch of %d failed (%s); storing its articles one by one",
             len(pending),
@@ -421,6 +427,10 @@ async def ingest_items(
             except SourceError as exc:
                 waiting.append(Outcome(item, Status.FAILED, error=str(exc)))
                 continue
+            except Exception as exc:  # a reader's own bug: this item's failure, not the run's
+                logger.info("reading %s failed", item, exc_info=True)
+                waiting.append(Outcome(item, Status.FAILED, error=f"{item}: {_short(exc)}"))
+                continue
             waiting.extend(Outcome(item, Status.FAILED, error=error) for error in read.errors)
             _log_warnings(read.warnings)
             waiting.extend(read.articles)
@@ -533,55 +543,128 @@ async def _poll_source(
     backoff_max: int,
     fetch_full_text: bool,
 ) -> SourceReport:
+    """Poll one source; whatever goes wrong is this source's failure, recorded with backoff."""
     tally = Tally()
     try:
-        read = await read_url(
+        return await _read_and_store(
+            db,
             fetcher,
-            source.url,
-            source=source.name,
+            source,
+            tally,
+            now=now,
+            interval=interval,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
             fetch_full_text=fetch_full_text,
-            etag=source.etag,
-            last_modified=source.last_modified,
         )
     except SourceError as exc:
+        reason = exc.reason
+    except Exception as exc:  # a crash reading or storing: recorded so the next poll waits
+        logger.warning("polling source %s failed", source.url, exc_info=True)
+        reason = f"cannot poll: {_short(exc)}"
+    try:
         async with db() as session, session.begin():
             await sources.record_failure(
                 session,
                 source.id,
                 now=now,
-                error=exc.reason,
+                error=reason,
                 base=backoff_base,
                 maximum=backoff_max,
             )
-        logger.warning("source %s failed: %s", source.url, exc.reason)
-        return SourceReport(source, tally, error=str(exc))
+    except NotFound:
+        reason = f"{reason} (source removed while polled)"
+    except Exception:  # the database itself is failing: the report still says why
+        logger.warning("recording the failure of source %s failed", source.url, exc_info=True)
+    logger.warning("source %s failed: %s", source.url, reason)
+    tally.failed += 1
+    tally.errors.append(f"{source.url}: {reason}")
+    return SourceReport(source, tally, error=reason)
+
+
+async def _read_and_store(
+    db: async_sessionmaker[AsyncSession],
+    fetcher: Fetcher,
+    source: SourceRecord,
+    tally: Tally,
+    *,
+    now: datetime,
+    interval: int,
+    backoff_base: int,
+    backoff_max: int,
+    fetch_full_text: bool,
+) -> SourceReport:
+    read = await read_url(
+        fetcher,
+        source.url,
+        source=source.name,
+        fetch_full_text=fetch_full_text,
+        etag=source.etag,
+        last_modified=source.last_modified,
+    )
+    async with db() as session:
+        current = await sources.get(session, source.id)
+    if current is None or current.url != source.url:
+        # removed (or given another address) while it was read: nothing to store it under
+        change = "removed" if current is None else "changed"
+        return SourceReport(source, tally, error=f"source {change} while polled; not stored")
     hints = SourceHints(name=source.name, country=source.country, lang=source.lang)
     _log_warnings(read.warnings)
     for error in read.errors:
         tally.add(Outcome(source.url, Status.FAILED, error=error))
     for outcome in await _store_in_batches(db, read.articles, hints=hints, source_id=source.id):
         tally.add(outcome)
-    async with db() as session, session.begin():
-        await sources.record_success(
-            session,
-            source.id,
-            now=now,
-            etag=read.etag,
-            last_modified=read.last_modified,
-            new_articles=tally.new,
-            interval=interval,
-        )
+    if tally.failed and not tally.new and not tally.duplicates:
+        # a feed whose every entry fails is failing, and backs off like one that cannot
+        # be fetched: its health says why
+        reason = f"every entry failed ({tally.failed}), first: {tally.errors[0]}"
+        async with db() as session, session.begin():
+            await sources.record_failure(
+                session, source.id, now=now, error=reason, base=backoff_base, maximum=backoff_max
+            )
+        return SourceReport(source, tally, error=reason)
+    try:
+        async with db() as session, session.begin():
+            await sources.record_success(
+                session,
+                source.id,
+                now=now,
+                etag=read.etag,
+                last_modified=read.last_modified,
+                new_articles=tally.new,
+                interval=interval,
+            )
+    except NotFound:
+        return SourceReport(source, tally, error="source removed while polled")
     return SourceReport(source, tally, not_modified=read.not_modified)
 
 
 def _understand(raw: RawArticle, hints: SourceHints) -> tuple[str, Article] | Outcome:
-    """Return the item's name and its understanding, or the outcome of a failure."""
-    item = raw.url or raw.title[:80]
+    """Return the item's name and its understanding, or the outcome of a failure.
+
+    Every article passes :func:`admit` first, so nothing unstorable is understood, matched
+    or stored.
+    """
     try:
-        return item, understand(raw, hints=hints)
+        raw = admit(raw)
+    except SourceError as exc:
+        return Outcome(exc.item, Status.FAILED, error=str(exc))
+    item = item_name(raw)
+    try:
+        article = understand(raw, hints=hints)
     except Exception as exc:  # one bad article must not stop the rest
-        logger.exception("understanding failed for %s", item)
-        return Outcome(item, Status.FAILED, error=f"{item}: cannot understand: {exc}")
+        logger.info("understanding failed for %s", item, exc_info=True)
+        return Outcome(item, Status.FAILED, error=f"{item}: cannot understand: {_short(exc)}")
+    published = plausible_date(article.published)  # a date read from the text, too
+    if published != article.published:
+        article = dataclasses.replace(article, published=published)
+    return item, article
+
+
+def _short(exc: BaseException) -> str:
+    """Return an exception as one short line."""
+    line = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
 
 
 def _aware(when: datetime | None) -> datetime | None:
@@ -590,10 +673,14 @@ def _aware(when: datetime | None) -> datetime | None:
 
 
 def _read_file(path: Path) -> Iterator[RawArticle | SourceError]:
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         yield SourceError(str(path), "no such file")
         return
-    yield from read_path(path)
+    try:
+        yield from read_path(path)
+    except Exception as exc:  # a reader's own bug: the rest of this file is lost, no more
+        logger.info("reading %s failed", path, exc_info=True)
+        yield SourceError(str(path), f"cannot read: {_short(exc)}")
 
 
 def _take(results: Iterator[RawArticle | SourceError], n: int) -> list[RawArticle | SourceError]:

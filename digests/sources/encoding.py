@@ -21,6 +21,7 @@ _BOMS = (
 )
 # The 8-bit code pages the region's sites and files actually use, most common first:
 # on a tie the earlier one wins (cp1251 and kz1048 agree on Russian text).
+_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be", "utf-8")
 _CANDIDATES = ("cp1251", "koi8-r", "kz1048", "koi8-t", "cp866", "cp1252", "iso-8859-9")
 
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -50,6 +51,9 @@ def decode(content: bytes, *, declared: str | None = None, item: str = "content"
     text = _strict(content, "utf-8")
     if text is not None:
         return text
+    text = _mostly_utf8(content)
+    if text is not None:
+        return text
 
     tried: set[str] = set()
     for name in (declared, _sniff_declaration(content)):
@@ -77,6 +81,20 @@ def decode(content: bytes, *, declared: str | None = None, item: str = "content"
     if guess is not None and text_score(str(guess)) >= 0.3:
         return str(guess)
     raise SourceError(item, "unknown encoding")
+
+
+def _mostly_utf8(content: bytes) -> str | None:
+    """Return UTF-8 with a few broken bytes decoded (U+FFFD where they were), else None.
+
+    A text in an 8-bit code page forms a valid multi-byte UTF-8 sequence only by accident,
+    far less often than an invalid one; UTF-8 with a stray byte is the other way round.
+    """
+    text = content.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - broken
+    if broken > 0 and valid >= 2 * broken:
+        return text
+    return None
 
 
 def looks_like_text(text: str) -> bool:
@@ -157,13 +175,25 @@ def _is_junk(ch: str) -> bool:
 
 
 def _decode_wide(content: bytes, item: str) -> str:
-    # NUL bytes mean UTF-16/32 without a BOM, or binary data
+    # NUL bytes mean UTF-16/32 without a BOM, or binary data: the wide encoding whose text
+    # reads best wins (decoding strictly, so most binary data fits none of them)
+    best: tuple[float, str] | None = None
+    for encoding in _WIDE:
+        text = _strict(content, encoding)
+        # a stray NUL character is text's (cleaned later); NUL after NUL is binary's
+        if text is None or text.count("\x00") > len(text) // 100:
+            continue
+        score = text_score(text)
+        if best is None or score > best[0]:
+            best = (score, text)
+    if best is not None and best[0] >= 0.3:  # the bar the 8-bit code pages must pass
+        return best[1]
     guess = charset_normalizer.from_bytes(content[:200_000]).best()
     if guess is not None and guess.encoding.startswith("utf_"):
         text = _strict(content, guess.encoding)
         if text is not None and looks_like_text(text):
             return text
-    raise SourceError(item, "binary data, not text")
+    raise SourceError(item, "binary data")
 
 
 def _sniff_declaration(content: bytes) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html.entities
 import io
 import logging
 import re
@@ -17,6 +18,7 @@ from digests.errors import SourceError
 from digests.model import RawArticle
 from digests.sources.encoding import decode
 from digests.sources.markup import drop_boilerplate, html_to_text, strip_tags, title_from_paragraph
+from digests.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_ROOT = re.compile(rb"<(!doctype\s+html|html)[\s>]", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ENTRY_END = re.compile(r"</(?:\w+:)?(?:item|entry)\s*>", re.IGNORECASE)
+_ENTITY_REF = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ def looks_like_feed(content: bytes, content_type: str | None) -> bool:
         # a feed URL that now serves HTML must fail as a feed, not pass as one "article"
         return True
     head = content[:2048]
+    if b"\x00" in head:
+        # UTF-16/32: the markup's ASCII letters come with NUL bytes between them
+        head = content[:8192].replace(b"\x00", b"")[:2048]
     feed_root = _FEED_ROOT.search(head)
     if not feed_root:
         return False
@@ -74,15 +83,24 @@ def parse_feed(
     declaration = _XML_DECLARATION.match(text)
     body = text[declaration.end() :] if declaration else text.lstrip()
     # no line added: parse errors keep the document's own line numbers
+    body = _CHAR_REF.sub(_storable_ref, clean_text(body))
+    if not _DOCTYPE_SUBSET.search(body[:4096]):
+        # HTML's named entities (&nbsp; &mdash; …) are common in real RSS and undefined in
+        # XML: given as the characters they name, they are read, not a malformed document
+        body = _ENTITY_REF.sub(_html_entity, body)
     data = ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8")
-    parsed = feedparser.parse(
-        io.BytesIO(data),  # a file object: feedparser never treats it as a URL or a path
-        response_headers={
-            "content-type": "application/xml; charset=utf-8",
-            "content-location": url,
-        },
-        sanitize_html=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),  # a file object: feedparser never treats it as a URL or a path
+            response_headers={
+                "content-type": "application/xml; charset=utf-8",
+                "content-location": url,
+            },
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser's own failure on a feed nobody foresaw
+        logger.info("feedparser failed on %s", url, exc_info=True)
+        raise SourceError(url, f"not an RSS/Atom feed: {type(exc).__name__}") from exc
     errors: list[str] = []
     problem = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
@@ -108,20 +126,36 @@ def parse_feed(
 
     feed_title = strip_tags(parsed.feed.get("title", "")) or url
     entries: list[RawArticle] = []
-    seen: set[str] = set()
     for index, entry in enumerate(raw_entries, start=1):
         try:
             article = _to_article(entry, source=source or feed_title)
         except ValueError as exc:
             errors.append(f"{url}: entry {index} ({_label(entry)}): {exc}")
             continue
-        key = article.guid or article.url or article.title
-        if key in seen:
-            logger.debug("%s: duplicate entry %s skipped", url, key)
-            continue
-        seen.add(key)
+        # repeated entries (the same guid twice) are kept: storing counts them as duplicates
         entries.append(article)
     return ParsedFeed(title=feed_title, entries=entries, errors=errors)
+
+
+def _html_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_ENTITIES:
+        return match.group()
+    chars = html.entities.html5.get(name + ";")
+    if chars is None:
+        return match.group()  # unknown everywhere: the parser says so
+    return "".join(f"&#{ord(ch)};" for ch in chars)
+
+
+def _storable_ref(match: re.Match[str]) -> str:
+    """Keep a numeric character reference only if it names a character text can hold."""
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return "&#xFFFD;"  # a broken character: the replacement character marks where
+    if clean_text(chr(code)) != chr(code):
+        return ""  # NUL, other controls, bidi overrides: nothing worth keeping
+    return match.group()
 
 
 def _to_article(entry: Any, *, source: str) -> RawArticle:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digests.errors import SourceError
 from digests.model import RawArticle
 from digests.sources.encoding import decode
 from digests.sources.feeds import parse_feed
 from digests.sources.markup import (
+    derive_title,
     drop_boilerplate,
     is_boilerplate,
     paragraphs,
@@ -35,6 +38,7 @@ _SENTENCE_END = (".", "!", "?", "…")
 _PARAGRAPH_CHARS = 200
 _HEADLINE_WORDS = 12
 MAX_FILE_BYTES = 50_000_000
+MAX_LINE_BYTES = 10_000_000  # one .jsonl line: an article with its page
 
 
 def read_path(path: Path) -> Iterator[Item]:
@@ -45,24 +49,66 @@ def read_path(path: Path) -> Iterator[Item]:
         yield SourceError(str(path), f"unsupported file type {suffix or '(no suffix)'}")
         return
     try:
-        size = path.stat().st_size
-        if suffix == ".jsonl":
-            yield from _read_jsonl(path)
-            return
-        if size > MAX_FILE_BYTES:
-            yield SourceError(str(path), f"file over {MAX_FILE_BYTES // 1_000_000} MB")
-            return
-        content = path.read_bytes()
+        with _open_regular(path) as handle:
+            if suffix == ".jsonl":
+                yield from _read_jsonl(path, handle)
+                return
+            # bounded whatever stat says: a file may grow while it is read
+            content = handle.read(MAX_FILE_BYTES + 1)
+    except NotRegular as exc:
+        yield SourceError(str(path), str(exc))
+        return
     except OSError as exc:
         yield SourceError(str(path), f"cannot read: {exc.strerror or exc}")
+        return
+    if len(content) > MAX_FILE_BYTES:
+        yield SourceError(str(path), f"file over {MAX_FILE_BYTES // 1_000_000} MB")
         return
     if not content.strip():
         yield SourceError(str(path), "empty file")
         return
-    if _is_binary(content):
-        yield SourceError(str(path), "binary file, not text")
-        return
+    if b"\x00" in content[:8192]:
+        # UTF-16 and UTF-32 have NUL bytes by design (with a BOM or without): read as
+        # they are read over HTTP; anything else with NUL bytes is binary
+        try:
+            content = decode(content, item=str(path)).encode("utf-8")
+        except SourceError:
+            yield SourceError(str(path), "binary file, not text")
+            return
     yield from reader(path, content)
+
+
+class NotRegular(Exception):
+    """A path that is not a regular file (a FIFO, a device, a socket, a folder)."""
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading, refusing by kind anything but a regular file.
+
+    Checked on the open file (links followed), so neither a FIFO (opened without
+    blocking) nor ``/dev/zero`` behind a link is ever read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+            raise NotRegular(f"not a regular file ({kind})")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_txt(path: Path, content: bytes) -> Iterator[Item]:
@@ -127,26 +173,42 @@ def _read_feed(path: Path, content: bytes) -> Iterator[Item]:
     except SourceError as exc:
         yield SourceError(str(path), exc.reason)
         return
+    url = path.resolve().as_uri()
     for error in feed.errors:
-        yield SourceError(str(path), error)
+        # the feed names itself by its file:// URL; the path alone names it here
+        yield SourceError(str(path), error.removeprefix(f"{url}: "))
     yield from feed.entries
 
 
-def _read_jsonl(path: Path) -> Iterator[Item]:
-    # streamed line by line: an export of a whole archive need not fit in memory
-    with path.open("rb") as lines:
-        any_line = False
-        for lineno, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            any_line = True
-            item = f"{path}:{lineno}"
-            try:
-                yield _jsonl_article(raw, item)
-            except SourceError as exc:
-                yield exc
-        if not any_line:
-            yield SourceError(str(path), "empty file")
+def _read_jsonl(path: Path, lines: BinaryIO) -> Iterator[Item]:
+    # streamed line by line: an export of a whole archive need not fit in memory; read up
+    # to the size it had when opened (a file appended to forever still ends)
+    budget = os.fstat(lines.fileno()).st_size + MAX_LINE_BYTES
+    any_line = False
+    lineno = 0
+    while budget > 0:
+        raw = lines.readline(min(MAX_LINE_BYTES + 1, budget))
+        if not raw:
+            break
+        budget -= len(raw)
+        lineno += 1
+        item = f"{path}:{lineno}"
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while budget > 0 and (rest := lines.readline(min(1 << 20, budget))):
+                budget -= len(rest)  # skip to the end of the overlong line
+                if rest.endswith(b"\n"):
+                    break
+            yield SourceError(item, f"line over {MAX_LINE_BYTES // 1_000_000} MB")
+            continue
+        if not raw.strip():
+            continue
+        any_line = True
+        try:
+            yield _jsonl_article(raw, item)
+        except SourceError as exc:
+            yield exc
+    if not any_line:
+        yield SourceError(str(path), "empty file")
 
 
 def _jsonl_article(raw: bytes, item: str) -> RawArticle:
@@ -174,10 +236,13 @@ def _jsonl_article(raw: bytes, item: str) -> RawArticle:
         published = published or extracted.published
     if not text:
         raise SourceError(item, 'no "text" or "html"')
-    if not title:
-        raise SourceError(item, 'no "title"')
+    # no "title" (as RSS allows): one is derived from the text, as for .txt files
     return RawArticle(
-        url=url, title=normalize_space(title), text=text, published=published, source=source
+        url=url,
+        title=normalize_space(title or "") or derive_title(text),
+        text=text,
+        published=published,
+        source=source,
     )
 
 
@@ -196,12 +261,11 @@ def _timestamp(value: Any, item: str) -> datetime | None:
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None:
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except (ValueError, OverflowError):  # not ISO 8601, or off the calendar in UTC
+            pass
     # a bad date should not cost us the article; it is kept undated
-    logger.warning("%s: published %r is not an ISO 8601 date; kept undated", item, value)
+    logger.warning("%s: published %r is not a usable ISO 8601 date; kept undated", item, value)
     return None
 
 
@@ -211,13 +275,6 @@ def _midnight(value: str) -> datetime | None:
     except ValueError:
         return None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _is_binary(content: bytes) -> bool:
-    head = content[:8192]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # UTF-16 text has NUL bytes by design
-    return b"\x00" in head
 
 
 _READERS: dict[str, Callable[[Path, bytes], Iterator[Item]]] = {

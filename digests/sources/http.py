@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import httpx
 
 from digests.errors import SourceError
+from digests.sources.encoding import decode
+from digests.urls import InvalidURL, check_url
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +101,11 @@ class Fetcher:
     ) -> FetchResult:
         """GET a URL (conditionally, when validators are given) or raise SourceError saying why."""
         try:
+            url = check_url(url)
             host = httpx.URL(url).host
-        except httpx.InvalidURL as exc:
+        except InvalidURL as exc:
+            raise SourceError(url, str(exc)) from exc
+        except (httpx.InvalidURL, ValueError) as exc:
             raise SourceError(url, f"invalid URL: {exc}") from exc
         if not host:
             raise SourceError(url, "invalid URL: no host")
@@ -116,8 +121,11 @@ class Fetcher:
                 # trickles one byte at a time from holding a slot forever
                 async with asyncio.timeout(self._policy.timeout * 3):
                     return await self._get(url, headers, etag, last_modified)
-            except (TimeoutError, httpx.TimeoutException) as exc:
+            except httpx.TimeoutException as exc:  # no progress within one read's limit
                 raise SourceError(url, f"timed out after {self._policy.timeout:g} s") from exc
+            except TimeoutError as exc:  # the whole answer took longer than the deadline
+                deadline = self._policy.timeout * 3
+                raise SourceError(url, f"timed out after {deadline:g} s in all") from exc
             except httpx.TooManyRedirects as exc:
                 raise SourceError(url, "too many redirects") from exc
             except httpx.ConnectError as exc:
@@ -168,7 +176,12 @@ class Fetcher:
             if not content.strip():
                 raise SourceError(url, "empty response")
             if content_type == "application/octet-stream" and b"\x00" in content[:1024]:
-                raise SourceError(url, "binary content, not a feed or page")
+                # UTF-16/32 text has NUL bytes too: refused only if it decodes as no text,
+                # as a file with the same bytes is
+                try:
+                    decode(content[:65536], item=url)
+                except SourceError:
+                    raise SourceError(url, "binary content, not a feed or page") from None
             logger.debug("fetched %s (%d bytes, %s)", final_url, size, content_type)
             return FetchResult(
                 url=final_url,

@@ -19,6 +19,26 @@ from digests.text import normalize_space
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+# A headline derived from a text: a sentence up to this long, else a clause or some words.
+HEADLINE_CHARS = 140
+HEADLINE_WORDS = 14
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[—–-]\s")
+# Lines that open articles but are no headline: "read also" links and their like.
+_READ_ALSO = re.compile(
+    r"^(?:read also|read more|see also|related|читайте также|читайте ещё|читайте еще|"
+    r"смотрите также|также читайте|по теме|shuningdek,? o.qing|шунингдек,? ўқинг|"
+    r"оқи(?:ңыз|дыңыз)?|окуңуз|окугула|бихонед|hem okaň)\b",
+    re.IGNORECASE,
+)
+# News agencies whose name opens their wires ("Trend:", "(Kazinform) –").
+_AGENCY = re.compile(
+    r"^\(?(?:trend|kazinform|казинформ|kabar|кабар|akipress|акипресс|uza|уза|dunyo|дунё|"
+    r"xinhua|синьхуа|tass|тасс|interfax|интерфакс|reuters|afp|sputnik|спутник|anadolu|"
+    r"report|azertac|khovar|ховар|ria novosti|риа новости|24\.kg|tengrinews)\)?"
+    r"(?:\s*[:.–—-]\s+|\s*[:.]?$)",
+    re.IGNORECASE,
+)
+_DATELINE_END = re.compile(r"\s[–—-]\s|\)\s*[:.–—-]?\s")
 
 _BLOCK_TAGS = frozenset(
     {
@@ -128,11 +148,63 @@ def is_boilerplate(line: str) -> bool:
 
 
 def title_from_paragraph(paragraph: str) -> str:
-    """Return the paragraph's first sentence, cut to TITLE_MAX characters at a word boundary."""
-    paragraph = normalize_space(paragraph)
-    sentences = list(razdel.sentenize(paragraph))
-    first = sentences[0].text if sentences else paragraph
-    return shorten(first)
+    """Return a headline taken from a paragraph's first sentence (see :func:`derive_title`)."""
+    return derive_title(paragraph)
+
+
+def derive_title(text: str) -> str:
+    """Return a headline for a text that has none: its first sentence that says something.
+
+    Skips what opens many articles but is no headline: photo credits and other furniture,
+    hashtag lines, bare datelines (``ASTANA.``), agency tags (``Trend:``) and "read also"
+    links. A long first sentence gives its first clause, or its first words, never a
+    sentence cut off at the limit. Returns "" when no line of the text has a word.
+    """
+    for line in text.split("\n"):
+        line = normalize_space(line)
+        if not line or is_boilerplate(line) or _READ_ALSO.match(line) or _hashtags(line):
+            continue
+        for sentence in razdel.sentenize(_without_dateline(line)):
+            candidate = _AGENCY.sub("", _without_dateline(sentence.text)).strip(" -–—:|")
+            words = candidate.split()
+            if len(words) < 2 or not any(ch.isalpha() for ch in candidate):
+                continue
+            if len(words) <= 4 and candidate.endswith(":"):
+                continue  # a label ("Trend:", "Фото:"), not a sentence
+            return _headline(candidate)
+    return ""
+
+
+def _hashtags(line: str) -> bool:
+    return all(word.startswith("#") for word in line.split())
+
+
+def _without_dateline(sentence: str) -> str:
+    """Drop a leading dateline: "ASTANA." alone, or "ALMATY, Dec. 3 (Trend) –" before text."""
+    words = sentence.split(maxsplit=1)
+    if not words:
+        return ""
+    first = words[0].strip(".,:;")
+    if len(first) < 3 or not first.isupper():
+        return sentence
+    letters = [ch for ch in sentence if ch.isalpha()]
+    if all(ch.isupper() for ch in letters):
+        return ""  # the whole sentence is capitals: a dateline (or a shout), no headline
+    end = _DATELINE_END.search(sentence, 0, 90)
+    return sentence[end.end() :] if end else sentence
+
+
+def _headline(sentence: str) -> str:
+    if len(sentence) <= HEADLINE_CHARS:
+        return sentence
+    # the first clause, if it makes a headline of its own
+    clauses = [m.start() for m in _CLAUSE_END.finditer(sentence, 0, HEADLINE_CHARS)]
+    if clauses and clauses[-1] >= 30:
+        return sentence[: clauses[-1]].rstrip(" ,;:—–-")
+    words = " ".join(sentence.split()[:HEADLINE_WORDS])
+    if len(words) < HEADLINE_CHARS:
+        return words.rstrip(" ,;:—–-") + "…"
+    return shorten(words, HEADLINE_CHARS)
 
 
 def shorten(text: str, limit: int = TITLE_MAX) -> str:

@@ -36,8 +36,6 @@ def extract_page(
     """Extract the article from a page: main text (boilerplate removed), title and date."""
     item = url or "page"
     if isinstance(html, bytes):
-        if b"\x00" in html[:4096]:
-            raise SourceError(item, "no article text (binary data)")
         try:
             html = decode(_cut(html, MAX_RAW_BYTES), declared=declared_encoding, item=item)
         except SourceError as exc:

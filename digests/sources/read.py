@@ -92,11 +92,17 @@ async def _complete(
     fetcher: Fetcher, articles: list[RawArticle], warnings: list[str]
 ) -> list[RawArticle]:
     """Replace teaser-only entries with the full text of their pages, where that works."""
-    # the Fetcher's per-host semaphore keeps this polite however many teasers there are
-    tasks = [
-        _full_text(fetcher, article) if _is_teaser(article) else _as_is(article)
-        for article in articles
-    ]
+    # the Fetcher's per-host semaphore keeps this polite however many teasers there are;
+    # a page that several entries link to (a repeated entry) is fetched once
+    pages: dict[str, asyncio.Task[tuple[RawArticle, str | None]]] = {}
+    tasks = []
+    for article in articles:
+        if _is_teaser(article) and article.url is not None:
+            if article.url not in pages:
+                pages[article.url] = asyncio.ensure_future(_full_text(fetcher, article))
+            tasks.append(_same_page(pages[article.url], article))
+        else:
+            tasks.append(_as_is(article))
     outcomes = await asyncio.gather(*tasks)
     completed: list[RawArticle] = []
     for article, warning in outcomes:
@@ -112,6 +118,16 @@ def _is_teaser(article: RawArticle) -> bool:
         and article.url is not None
         and article.url.startswith(("http://", "https://"))
     )
+
+
+async def _same_page(
+    page: asyncio.Task[tuple[RawArticle, str | None]], article: RawArticle
+) -> tuple[RawArticle, str | None]:
+    completed, warning = await page
+    if completed is article or len(completed.text) <= len(article.text):
+        return article, warning
+    published = article.published or completed.published
+    return dataclasses.replace(article, text=completed.text, published=published), warning
 
 
 async def _as_is(article: RawArticle) -> tuple[RawArticle, str | None]:
@@ -132,6 +148,9 @@ async def _full_text(fetcher: Fetcher, article: RawArticle) -> tuple[RawArticle,
     except SourceError as exc:
         logger.info("kept the teaser of %s: %s", article.url, exc.reason)
         return article, f"{article.url}: full text not fetched, teaser kept ({exc.reason})"
+    except Exception as exc:  # a page nobody foresaw: the teaser is still an article
+        logger.info("reading the page of %s failed", article.url, exc_info=True)
+        return article, f"{article.url}: full text not read, teaser kept ({type(exc).__name__})"
     if len(page.text) <= len(article.text):
         return article, None
     return (

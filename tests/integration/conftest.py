@@ -30,6 +30,7 @@ class Route:
     delay: float = 0.0
     stream_bytes: int = 0  # stream this many bytes (no Content-Length) instead of `body`
     declared_length: int | None = None  # a Content-Length header to send instead of the real one
+    trickle: float = 0.0  # seconds between streamed chunks: a server that never quite stops
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
             chunk = b"<p>" + b"x" * (CHUNK - 7) + b"</p>\n"
             while sent < route.stream_bytes and not stopping.is_set():
                 self.wfile.write(chunk)
+                self.wfile.flush()
                 sent += len(chunk)
+                if route.trickle and stopping.wait(route.trickle):
+                    return
             return
         self.send_header("Content-Length", str(route.declared_length or len(route.body)))
         self.end_headers()

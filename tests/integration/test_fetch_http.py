@@ -152,11 +152,31 @@ async def test_connection_refused(fetcher: Fetcher, refused_url: str) -> None:
     assert caught.value.reason == "connection refused"
 
 
+async def test_a_trickling_answer_times_out_at_the_deadline_that_applied(
+    feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    # each chunk comes within the 0.5 s read limit; the whole answer never ends
+    url = feed_server.add("/trickle", Route(stream_bytes=10**9, trickle=0.2))
+    started = time.monotonic()
+
+    with pytest.raises(SourceError) as caught:
+        await fetcher.fetch(url)
+
+    assert caught.value.reason == "timed out after 1.5 s in all"
+    assert time.monotonic() - started < 3
+
+
 @pytest.mark.parametrize(
     "url",
     [
         pytest.param("not a url", id="no-scheme"),
         pytest.param("ftp://example.org/feed.xml", id="unsupported-scheme"),
+        pytest.param("http://127.0.0.1:99999/feed.xml", id="port-over-65535"),
+        pytest.param("http://[::1/feed.xml", id="broken-ipv6-host"),
+        pytest.param("http://[::zz]/feed.xml", id="bad-ipv6-address"),
+        pytest.param("javascript:alert(1)", id="javascript"),
+        pytest.param("data:text/html,<p>hi</p>", id="data"),
+        pytest.param("http://exa mple.org/", id="space-in-host"),
     ],
 )
 async def test_invalid_url(fetcher: Fetcher, url: str) -> None:

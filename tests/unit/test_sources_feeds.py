@@ -117,13 +117,16 @@ def test_bad_entries_are_skipped_with_an_error_each() -> None:
     assert parsed.entries[3].published is None
 
 
-def test_duplicate_guids_keep_the_first() -> None:
+def test_duplicate_guids_are_kept_in_order_for_storing_to_count() -> None:
     parsed = parse_feed(feed("dup_guids.xml"), url=URL)
 
+    # storing keeps the first of a guid and counts the others as duplicates
     assert [e.title for e in parsed.entries] == [
         "Кыргызстан запустил портал электронных госуслуг Tunduk 2.0",
+        "Кыргызстан запустил портал электронных госуслуг Tunduk 2.0 (обновлено)",
         "В Бишкеке открылась школа программирования для девушек",
     ]
+    assert parsed.entries[0].guid == parsed.entries[1].guid
     assert parsed.entries[0].text == "Первая версия новости."
 
 
