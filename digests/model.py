@@ -101,6 +101,7 @@ class Article:
     features: StoryFeatures
     source: str | None = None
     guid: str | None = None
+    tech: bool = True  # tech news; anything else is stored but not shown by default
 
 
 @dataclass(frozen=True, slots=True)

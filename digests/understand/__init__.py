@@ -14,6 +14,7 @@ from digests.understand import events as _events
 from digests.understand import lang as _lang
 from digests.understand import story as _story
 from digests.understand import summary as _summary
+from digests.understand import tech as _tech
 from digests.understand import topics as _topics
 from digests.understand._gazetteer import tokens
 from digests.understand._text import is_boilerplate, paragraphs, strip_date_line
@@ -55,6 +56,7 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     places = _countries.places(toks)
     about = _countries.about_text(headed, toks, places, blocks, hints.country)
     topics = _topics.detect(title, clean, toks=toks)  # headed is title + "\n" + clean
+    tech = _tech.is_tech(title, clean, toks=toks, topics=topics)
     mentions = _dates.find(headed, toks)  # events and story signals read the same dates
     events = _events.extract(headed, published=day, places=places, mentions=mentions)
     summary = _summary.summarize(news, title) if lang != "und" else ""
@@ -86,6 +88,7 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
         features=features,
         source=raw.source or hints.name,
         guid=raw.guid,
+        tech=tech,
     )
 
 
