@@ -48,16 +48,23 @@ def _lexicon() -> Gazetteer:
     return Gazetteer(forms)
 
 
-def scores(toks: Sequence[Token], title_end: int) -> tuple[float, float, int]:
-    """Return (tech weight, general-news weight, distinct tech terms) of tokenised text."""
+def scores(toks: Sequence[Token], title_end: int) -> tuple[float, float, int, bool]:
+    """Return (tech weight, general-news weight, distinct tech terms, a tech term in the title
+    that the text repeats) of tokenised text."""
     weight: dict[str, float] = defaultdict(float)
     distinct: set[tuple[str, ...]] = set()
+    titled: set[tuple[str, ...]] = set()
+    repeated = False
     for hit in _lexicon().find(list(toks)):
-        w = _TITLE_WEIGHT if hit.start < title_end else 1.0
-        weight[hit.form.value] += w
+        in_title = hit.start < title_end
+        weight[hit.form.value] += _TITLE_WEIGHT if in_title else 1.0
         if hit.form.value == "tech":
             distinct.add(hit.form.words)
-    return weight["tech"], weight["not"], len(distinct)
+            if in_title:
+                titled.add(hit.form.words)
+            elif hit.form.words in titled:
+                repeated = True
+    return weight["tech"], weight["not"], len(distinct), repeated
 
 
 def is_tech(
@@ -74,9 +81,10 @@ def is_tech(
     """
     if toks is None:
         toks = tokens(f"{title}\n{text}" if title else text)
-    tech, general, distinct = scores(toks, len(title) if title else -1)
+    tech, general, distinct, repeated = scores(toks, len(title) if title else -1)
     found = sum(1 for t in topics if t in TECH_TOPICS)  # a topic is a subject of its own
     tech += _TOPIC_WEIGHT * found
-    if tech < _MIN_TECH or distinct + found < _MIN_DISTINCT:
+    # one word over and over is no subject, unless the headline names it and the text goes on
+    if tech < _MIN_TECH or (distinct + found < _MIN_DISTINCT and not repeated):
         return False
     return general <= _OUTWEIGH * tech

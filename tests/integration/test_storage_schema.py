@@ -40,7 +40,7 @@ async def test_upgrade_twice_is_idempotent(db: Database) -> None:
     await upgrade(db.engine)
     async with db.engine.connect() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert version == [("0002",)]
+    assert version == [("0003",)]
 
 
 def _differences(connection: Connection) -> list[Any]:
