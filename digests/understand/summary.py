@@ -82,6 +82,10 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         penalty *= 0.6 if sentence.rstrip().endswith("?") else 1.0
         scored.append((overlap * position * penalty, index))
     scored.sort(reverse=True)
+    # the headline is shown above the summary: a sentence that says it again says nothing
+    headline = {w[:_STEM] for w in _WORD.findall(fold(title))}
+    cut = title.rstrip().endswith(("…", "..."))  # a lead cut short to make a headline
+    scored = [(v, i) for v, i in scored if not repeats(headline, bags[i], cut=cut)]
     chosen: list[int] = []
     length = 0
     for _, index in scored:
@@ -107,6 +111,17 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         cut = best[: MAX_CHARS - 1].rsplit(" ", 1)[0]
         return cut.rstrip(",;:—– ") + "…"
     return " ".join(_terminated(candidates[i][1]) for i in sorted(chosen))
+
+
+def repeats(headline: set[str], sentence: set[str], *, cut: bool = False) -> bool:
+    """Tell whether a sentence (as word stems) is the headline again.
+
+    ``cut``: the headline is the opening of a sentence cut short ("…"), so the sentence goes on.
+    """
+    if len(headline) < 3 or not sentence:
+        return False
+    shared = len(headline & sentence)
+    return shared >= 0.8 * len(headline) and (cut or shared >= 0.6 * len(sentence))
 
 
 def _terminated(sentence: str) -> str:
