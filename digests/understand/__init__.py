@@ -55,6 +55,9 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     toks = tokens(headed)  # once: countries, places and topics all read these words
     places = _countries.places(toks)
     about = _countries.about_text(headed, toks, places, blocks, hints.country)
+    if not about:  # domestic news names no country: the source's
+        found_in = _countries.source_country(hints.name or raw.source, raw.url)
+        about = (found_in,) if found_in else ()
     topics = _topics.detect(title, clean, toks=toks)  # headed is title + "\n" + clean
     tech = _tech.is_tech(title, clean, toks=toks, topics=topics)
     mentions = _dates.find(headed, toks)  # events and story signals read the same dates

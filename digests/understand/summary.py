@@ -84,8 +84,8 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
     scored.sort(reverse=True)
     # the headline is shown above the summary: a sentence that says it again says nothing
     headline = {w[:_STEM] for w in _WORD.findall(fold(title))}
-    cut = title.rstrip().endswith(("…", "..."))  # a lead cut short to make a headline
-    scored = [(v, i) for v, i in scored if not repeats(headline, bags[i], cut=cut)]
+    short = title.rstrip().endswith(("…", "..."))  # a lead cut short to make a headline
+    scored = [(v, i) for v, i in scored if not repeats(headline, bags[i], cut=short)]
     chosen: list[int] = []
     length = 0
     for _, index in scored:
