@@ -29,8 +29,14 @@ logger = logging.getLogger(__name__)
 MAX_ANALYSED = 20_000
 
 
-def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Article:
-    """Decide what the article is: language, countries, topics, events, summary, story signals."""
+def understand(
+    raw: RawArticle, *, hints: SourceHints = SourceHints(), now: datetime | None = None
+) -> Article:
+    """Decide what the article is: language, countries, topics, events, summary, story signals.
+
+    ``now``: the moment of ingest (default: the clock); no publication date is later.
+    """
+    now = now or datetime.now(UTC)
     title = " ".join((raw.title or "").split())
     text, line_date = strip_date_line(raw.text or "")
     title, title_date = strip_date_line(title)
@@ -40,10 +46,14 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     clean = "\n".join(news)
 
     published = raw.published
+    if published is not None and _aware(published) > now:
+        published = now  # a feed's clock ahead of ours: the article cannot be from the future
     if published is None:
         found = line_date or title_date
         published = (
-            datetime(*found, tzinfo=UTC) if found else _dates.published_from_text(title, head)
+            datetime(*found, tzinfo=UTC)
+            if found and datetime(*found, tzinfo=UTC) <= now
+            else _dates.published_from_text(title, head, now=now)
         )
     day = published.date() if published else None
 
@@ -93,6 +103,11 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
         guid=raw.guid,
         tech=tech,
     )
+
+
+def _aware(when: datetime) -> datetime:
+    """Return the moment as an aware datetime (a naive one is UTC)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def best_story(features: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
