@@ -147,10 +147,32 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
+@cache
+def _same() -> dict[str, str]:
+    """Return the key of each known other name of an event → the key of its first name."""
+    out: dict[str, str] = {}
+    for names in load("events").get("same", []):
+        first = _base_key(names[0])
+        for other in names:
+            out.setdefault(_base_key(other), first)
+    return out
+
+
 @lru_cache(maxsize=16384)
 def key(name: str, year: int | None = None) -> str:
-    """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025)."""
+    """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025).
+
+    Names listed as one event in events.toml (Digital Bridge, Цифровой мост) share a key.
+    """
     base, name_year = split_year(name)
+    base_key = _base_key(base)
+    base_key = _same().get(base_key, base_key)
+    year = name_year or year
+    return f"{base_key}-{year}" if year and base_key else (base_key or (str(year) if year else ""))
+
+
+def _base_key(base: str) -> str:
+    """Return the key words of a name without its year."""
     compound = _vocabulary().compound
     words: list[str] = []
     for word in _KEY_WORD.findall(transliterate(base)):
@@ -160,8 +182,7 @@ def key(name: str, year: int | None = None) -> str:
                 break
         else:
             words.append(word)
-    year = name_year or year
-    return "-".join([*words, str(year)] if year else words)
+    return "-".join(words)
 
 
 def split_year(name: str) -> tuple[str, int | None]:
@@ -461,7 +482,10 @@ def extract(
         year = (
             name_year or (start.year if start else None) or (published.year if published else None)
         )
-        events.append(Event(key(display, year), display, start, end, place, country))
+        others = tuple(dict.fromkeys(m.name for m in members if m.name != display))
+        events.append(
+            Event(key(display, year), display, start, end, place, country, aliases=others)
+        )
     events = _inherit_places(events)
     # one event per key: keep the first (text order), which carries the most context
     unique: dict[str, Event] = {}

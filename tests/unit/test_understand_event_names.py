@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digests.understand.events import extract
+from digests.understand.events import extract, key
 
 
 def names(text: str) -> list[str]:
@@ -80,3 +80,30 @@ def test_editions_of_different_years_stay_apart() -> None:
         published=None,
     )
     assert sorted(e.key for e in found) == ["astana-tech-week-2024", "astana-tech-week-2025"]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        pytest.param("Digital Bridge-2026", "Цифровой мост 2026", id="en-ru"),
+        pytest.param("Digital Bridge 2026", "Цифрлық көпір-2026", id="en-kk"),
+        pytest.param("Türkmentel-2025", "Туркментел 2025", id="tk-ru"),
+        pytest.param("ICT Week 2025", "Неделя ИКТ 2025", id="en-ru-acronym"),
+        pytest.param("Tashkent International Investment Forum 2024", "TIIF 2024", id="acronym"),
+    ],
+)
+def test_one_event_in_any_language_has_one_key(one: str, other: str) -> None:
+    assert key(one) == key(other)
+
+
+def test_different_editions_keep_their_years() -> None:
+    assert key("Цифровой мост 2025") != key("Digital Bridge 2026")
+
+
+def test_an_event_carries_the_other_names_the_text_gives_it() -> None:
+    (event,) = extract(
+        "Türkmentel-2025 sergisi Aşgabatda açyldy. Sergi «Туркментел-2025» ady bilen hem tanalýar.",
+        published=None,
+    )
+    assert event.key == "turkmentel-2025"
+    assert {event.name, *event.aliases} == {"Türkmentel-2025", "Туркментел-2025"}
