@@ -42,7 +42,8 @@ _OUTWEIGH = 1.0  # the general subject wins when it weighs this much more than t
 @cache
 def _lexicon() -> Gazetteer:
     data = load("tech")
-    forms: list[Form] = [make_form(t, "tech", "tech", "tech") for t in data["tech"]["terms"]]
+    terms = [*data["tech"]["terms"], *data.get("tech_more", {}).get("terms", ())]
+    forms: list[Form] = [make_form(t, "tech", "tech", "tech") for t in terms]
     for kind, entry in data["not"].items():
         forms.extend(make_form(t, "not", kind, kind) for t in entry["terms"])
     return Gazetteer(forms)

@@ -54,6 +54,30 @@ TECH = [
         id="tk-online-platform",
     ),
     pytest.param(
+        "Мамлекеттик мекемелер киберкоопсуздукту күчөтөт",
+        "Министрлик быйыл бардык мекемелерде киберкоопсуздук боюнча окууларды өткөрөт. "
+        "Хакерлердин чабуулдары көбөйгөнү айтылды.",
+        id="ky-cybersecurity",
+    ),
+    pytest.param(
+        "Шымкентте оқушылар робототехника жарысына қатысты",
+        "Жарысқа 40 мектептен робототехника үйірмелерінің оқушылары келді. Жеңімпаздар "
+        "халықаралық жарысқа барады.",
+        id="kk-robotics",
+    ),
+    pytest.param(
+        "Дар Хуҷанд ҳисоббаробаркунии ғайринақдӣ васеъ мешавад",
+        "Бонкҳо ба мағозаҳо терминалҳо медиҳанд, то харидорон бо кортҳо ва низоми пардохт "
+        "ғайринақд пардозанд.",
+        id="tg-cashless",
+    ),
+    pytest.param(
+        "Uzbekistan and Kazakhstan ratify an outer space agreement",
+        "The agreement covers the peaceful exploration of outer space, satellite launches and "
+        "a joint space agency working group.",
+        id="en-space",
+    ),
+    pytest.param(
         "Ucell запустил 5G в трёх областях",
         "Оператор связи сообщил, что базовые станции 5G работают в Самарканде, Бухаре и Фергане.",
         id="ru-telecom",
