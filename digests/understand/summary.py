@@ -26,6 +26,12 @@ _DATELINE = re.compile(
 )
 
 
+# A publication stamp glued to the paragraph it heads: "Чоп шуд: 24/04/2025Ҳаёти …"
+_STAMP = re.compile(
+    r"^(?:чоп шуд|опубликовано|published|nashr qilindi|жарияланды|жарыяланды|neşir edildi)"
+    r"\s*:\s*[\d./:, -]{6,24}",
+    re.IGNORECASE,
+)
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 
 
@@ -40,6 +46,7 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         if _is_heading(para, k, folded):
             continue
         para = _DATELINE.sub("", para, count=1) if len(candidates) < 2 else para
+        para = _STAMP.sub("", para, count=1)
         depth = 0
         quotes = _QUOTE_MARKS.search(para) is not None
         for sentence in sentences(para):

@@ -236,7 +236,34 @@ def test_summary_never_repeats_the_headline(title: str, text: str) -> None:
         pytest.param("READ: Ministers discuss cooperation in Almaty", id="en-read-also"),
         pytest.param("Читайте: В Бишкеке открылся новый технопарк", id="ru-read-also"),
         pytest.param("Daily News (Weekly) - - ПЕРВАЯ СТРАНИЦА -", id="ru-scan-page"),
+        pytest.param("Daryo.uz Yangiliklar har kuni siz bilan!", id="uz-site-slogan"),
+        pytest.param("Akipress.com Новости Кыргызстана", id="ru-site-name"),
     ],
 )
 def test_more_furniture_is_boilerplate(line: str) -> None:
     assert is_boilerplate(line)
+
+
+def test_a_stamp_glued_to_the_lead_stays_out_of_the_summary() -> None:
+    raw = RawArticle(
+        url=None,
+        title="Дар Душанбе маркази рақамӣ кушода шуд",
+        text="Чоп шуд: 12/03/2025Дар Душанбе маркази нави хизматрасониҳои рақамӣ кушода шуд. "
+        "Дар марказ шаҳрвандон шиноснома ва дигар ҳуҷҷатҳоро онлайн мегиранд. Марказ ҳар рӯз "
+        "то 500 нафарро хизмат мерасонад.",
+    )
+    summary = understand(raw).summary
+    assert summary
+    assert "Чоп шуд" not in summary
+    assert "12/03/2025" not in summary
+
+
+def test_a_last_modified_note_stays_out_of_the_summary() -> None:
+    raw = RawArticle(
+        url=None,
+        title="Tajikistan expands 4G to the Pamirs",
+        text="Tajik operators will extend 4G coverage to twelve districts of the Pamirs this "
+        "year. (last modified Tue, 12 Dec 2017 05:47:56 GMT ) The regulator said the licences "
+        "were issued in March. Subscribers in Khorog will be the first to get the new network.",
+    )
+    assert "last modified" not in understand(raw).summary
