@@ -73,6 +73,7 @@ class _Vocabulary:
     run_stops: frozenset[str]
     holidays: tuple[str, ...]  # public and religious holidays: never events
     turkic: re.Pattern[str]  # the head word of a Turkic name, in lower case
+    heads: frozenset[str]  # those head words: what kind of event, not which
     before: re.Pattern[str]
     after: re.Pattern[str]
     context: re.Pattern[str]
@@ -112,6 +113,7 @@ def _vocabulary() -> _Vocabulary:
         russian_generic=tuple(data["russian_generic"]),
         run_stops=frozenset(data["run_stops"]),
         holidays=tuple(h.casefold() for h in data["holidays"]),
+        heads=frozenset(h.casefold() for h in data["turkic_heads"]),
         turkic=re.compile(
             rf"(?<![^\W\d_])(?:{_alternation([h.lower() for h in data['turkic_heads']])})"
             r"(?=[^\W\d_]{0,6}(?![^\W\d_]))"
@@ -223,7 +225,11 @@ def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     base = split_year(name)[0]
     words = [w.casefold() for w in _ALNUM.findall(base)]
     if not any(
-        w not in vocab.nouns and w not in vocab.stop and w not in _TRAILING and not w.isdigit()
+        w not in vocab.nouns
+        and w not in vocab.heads
+        and w not in vocab.stop
+        and w not in _TRAILING
+        and not w.isdigit()
         for w in words
     ):
         return False
@@ -394,6 +400,8 @@ def _mentions(text: str, low: str) -> list[_Mention]:
 _NAME_WORD = re.compile(r"[^\W\d_][\w'ʻʼ’‘-]*")
 _NAME_STOP = re.compile(r"[,.;:!?«»\"“”()—–\n]")
 _TURKIC_REACH = 5  # words a Turkic name may hold before its head
+# a genitive ending: the word owns what follows ("Geňeşiniň maslahaty", "вазирликнинг форуми")
+_GENITIVE = re.compile(r"(?:[iyыі][ңň]|ning|нинг|н[иы]н|[дт][иы]н)$", re.I)
 
 
 def _turkic(text: str, low: str, found: list[_Mention], vocab: _Vocabulary) -> None:
@@ -419,6 +427,8 @@ def _turkic(text: str, low: str, found: list[_Mention], vocab: _Vocabulary) -> N
         while k > 0 and words[k].group().isupper() and _is_place(words[k - 1].group()):
             k -= 1
         first = words[k]
+        if _GENITIVE.search(first.group()):
+            continue  # "Hudaýgulyýewiň alyp baran maslahaty": someone's meeting, not a name
         if _sentence_start(text, first.start()) and not _is_place(first.group()):
             continue
         name = text[first.start() : he]

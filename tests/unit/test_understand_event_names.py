@@ -34,6 +34,8 @@ def names(text: str) -> list[str]:
         ),
         pytest.param("Prezident forumida so'zga chiqdi.", id="uz-sentence-start-word"),
         pytest.param("UzA, Tashkent, 24 Sep 2008 – The Forum continues.", id="en-month-abbr"),
+        pytest.param("Ministr Annaýewiň alyp baran maslahaty geçirildi.", id="tk-someones-meeting"),
+        pytest.param("Ашгабатта Халықаралық көрмесі ашылды.", id="kk-generic-head"),
     ],
 )
 def test_not_an_event(text: str) -> None:
