@@ -73,10 +73,17 @@ def understand(
     mentions = _dates.find(headed, toks)  # events and story signals read the same dates
     events = _events.extract(headed, published=day, places=places, mentions=mentions)
     summary = _summary.summarize(news, title) if lang != "und" else ""
+    # the day the news is about, for telling stories apart: the publication's, else the first
+    # full date the page's header gives
+    if day is None:
+        loose = _dates.published_from_text(title, head, now=now, loose=True)
+        story_day = loose.date() if loose else None
+    else:
+        story_day = day
     features = _story.features(
         title,
         clean,
-        published=day,
+        published=story_day,
         countries=about,
         event_keys=[e.key for e in events],
         words=[t.folded for t in toks],

@@ -248,11 +248,16 @@ _DATELINE_CLOSE = re.compile(r"[ \t]*(?:/[^/\n]{1,40}/|\([^()\n]{1,40}\))?[ \t]*
 _STAMP = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{2}|(?:19|20)\d{2})(?![\d])")
 
 
-def published_from_text(title: str, text: str, *, now: datetime | None = None) -> datetime | None:
+def published_from_text(
+    title: str, text: str, *, now: datetime | None = None, loose: bool = False
+) -> datetime | None:
     """Return the publication date a page shows in its header (a date line), or None.
 
     A date later than ``now`` (the moment of ingest), a deadline or plan ("до 1 января 2028
     года") and a date told deep inside a long sentence are not the page's.
+
+    ``loose``: take the header's first full date even so (not the page's date, but the day the
+    news is about, which tells stories apart).
     """
     now = now or datetime.now(UTC)
     header: list[str] = []
@@ -268,20 +273,20 @@ def published_from_text(title: str, text: str, *, now: datetime | None = None) -
         if size >= _HEADER_CHARS:
             break
     for line in header:
-        for when in _line_dates(line):
+        for when in _line_dates(line, loose=loose):
             if when <= now:
                 return when
     return None
 
 
-def _line_dates(line: str) -> list[datetime]:
+def _line_dates(line: str, *, loose: bool = False) -> list[datetime]:
     """Return the dates in one header line that can be the page's, in line order."""
     found: list[tuple[int, datetime]] = []
     if _YEAR_LIKE.search(line):
         for mention in find(line):
             if mention.year is None or mention.is_range:
                 continue
-            if not _page_date(line, mention.start, mention.end):
+            if not loose and not _page_date(line, mention.start, mention.end):
                 continue
             found.append(
                 (mention.start, datetime(mention.year, mention.month, mention.day, tzinfo=UTC))
