@@ -130,3 +130,29 @@ async def test_an_event_is_found_by_any_of_its_names(db: Database) -> None:
             assert card is not None, query
             assert card.event.key == "digital-bridge-2026"
             assert card.event.articles == 2
+
+
+async def test_migration_0003_goes_down_and_up_again(db: Database) -> None:
+    """Downgrade to 0002 and back: the column and table go and come, search still works."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config, upgrade
+
+    def down(connection: object) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    async with db.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert version == [("0002",)]
+    await upgrade(db.engine)
+    tech, _ = _understood()
+    async with db.sessionmaker() as session, session.begin():
+        stored = await articles.add(session, tech, source_id=None, story_id=None)
+    async with db.sessionmaker() as session:
+        found = await lookups.search(session, "Шымкент", limit=5)
+        assert [s.story_id for s in found.stories] == [stored.story_id]
