@@ -78,6 +78,18 @@ TECH = [
         id="en-space",
     ),
     pytest.param(
+        "Mary welaýatynda täze bulut hyzmaty açyldy",
+        "Kärhanalar indi bulut hyzmaty arkaly resminamalary saklap bilerler. Taslama sanly "
+        "ulgamlary ösdürmek maksatnamasynyň bir bölegidir.",
+        id="tk-cloud",
+    ),
+    pytest.param(
+        "Samarqandda bulutli xizmatlar markazi ochildi",
+        "Markaz korxonalarga bulutli xizmatlar va ma'lumotlar markazi imkoniyatlarini "
+        "taqdim etadi.",
+        id="uz-latn-cloud",
+    ),
+    pytest.param(
         "Ucell запустил 5G в трёх областях",
         "Оператор связи сообщил, что базовые станции 5G работают в Самарканде, Бухаре и Фергане.",
         id="ru-telecom",
