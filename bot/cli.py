@@ -87,6 +87,7 @@ def article_json(outcome: Outcome) -> dict[str, Any]:
         "script": article.script,
         "countries": list(article.countries),
         "topics": list(article.topics),
+        "tech": article.tech,
         "events": [event.to_json() for event in article.events],
         "summary": article.summary,
         "story": outcome.story_id,

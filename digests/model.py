@@ -47,11 +47,13 @@ class Event:
     end: date | None = None
     place: str | None = None
     country: str | None = None
+    aliases: tuple[str, ...] = ()  # the other names it goes by (scripts, languages, spellings)
 
     def to_json(self) -> dict[str, Any]:
         """Return the event in the CLI's JSON shape."""
         return {
             "name": self.name,
+            "aliases": list(self.aliases),
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "place": self.place,
@@ -101,6 +103,7 @@ class Article:
     features: StoryFeatures
     source: str | None = None
     guid: str | None = None
+    tech: bool = True  # tech news; anything else is stored but not shown by default
 
 
 @dataclass(frozen=True, slots=True)

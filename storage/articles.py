@@ -193,6 +193,7 @@ def _merge_events(events: Iterable[Event]) -> list[Event]:
                 end=known.end or event.end,
                 place=known.place or event.place,
                 country=known.country or event.country,
+                aliases=tuple(dict.fromkeys((*known.aliases, event.name, *event.aliases))),
             )
     return list(merged.values())
 
@@ -223,6 +224,11 @@ def _event_upsert(dialect: str) -> Any:
 # instead (articles by content hash, events by key, new stories by their article count,
 # new stories with the same count being interchangeable).
 _EVENT_UPSERT = {dialect: _event_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+_aliases = cast(Table, models.EventAlias.__table__)
+_ALIAS_INSERT = {
+    "sqlite": sqlite.insert(_aliases).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_aliases).on_conflict_do_nothing(),
+}
 _INSERT_ARTICLES = insert(_articles).returning(_articles.c.id, _articles.c.content_hash)
 _INSERT_STORIES = insert(_stories).returning(_stories.c.id, _stories.c.article_count)
 _BUMP_STORIES = (
@@ -326,6 +332,7 @@ def _add_many(session: Session, items: Sequence[BatchItem]) -> list[StoredArticl
                 "content_hash": item.article.content_hash,
                 "story_id": story_id,
                 "features": item.article.features.to_json(),
+                "tech": item.article.tech,
             }
             for item, story_id in zip(items, story_ids, strict=True)
         ]
@@ -430,6 +437,14 @@ def _link_events(conn: Connection, batch: Sequence[Article], article_ids: Sequen
         for e in events
     ]
     _insert_plain(conn, _article_events, ("article_id", "event_id"), links)
+    # every name the event went by here, so /event finds it by any of them
+    aliases = sorted(
+        {(event_ids[e.key], name) for e in merged for name in (e.name, *e.aliases) if name}
+    )
+    if aliases:
+        conn.execute(
+            _ALIAS_INSERT[conn.dialect.name], [{"event_id": i, "alias": n} for i, n in aliases]
+        )
 
 
 async def story_candidates(

@@ -23,6 +23,7 @@ from digests.translit import CYRILLIC, to_latin, transliterations
 from digests.translit import to_cyrillic as to_cyrillic  # re-exported: callers and tests use it
 from storage import models
 from storage import search as fts
+from storage import shown as _shown
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +226,7 @@ async def _story_page(
         chunk = wanted * 3
         while True:
             # A story counts once, at its newest matching article.
-            stmt = select(a.story_id).where(when).order_by(*order)
+            stmt = select(a.story_id).where(when, _shown.article(a)).order_by(*order)
             if condition is not None:
                 stmt = stmt.where(condition)
             if event_id is not None:
@@ -276,7 +277,7 @@ async def stories(
                 a.published,
                 countries.label("countries"),
             )
-            .where(a.story_id.in_(story_ids))
+            .where(a.story_id.in_(story_ids), _shown.article(a))
             .order_by(a.published.desc().nulls_last(), a.id.desc())
         )
     ).all()
@@ -340,7 +341,10 @@ async def events(session: AsyncSession, *, today: date, limit: int = 10) -> list
     upcoming = (
         (
             await session.execute(
-                select(e).where(ends >= today).order_by(e.start.asc(), e.id).limit(limit)
+                select(e)
+                .where(ends >= today, _shown.event(e))
+                .order_by(e.start.asc(), e.id)
+                .limit(limit)
             )
         )
         .scalars()
@@ -349,7 +353,10 @@ async def events(session: AsyncSession, *, today: date, limit: int = 10) -> list
     recent = (
         (
             await session.execute(
-                select(e).where(ends < today).order_by(ends.desc(), e.id.desc()).limit(limit)
+                select(e)
+                .where(ends < today, _shown.event(e))
+                .order_by(ends.desc(), e.id.desc())
+                .limit(limit)
             )
         )
         .scalars()
@@ -385,6 +392,8 @@ async def event_card(
     page, articles = await _event_page(
         session, found.id, limit=limit, offset=offset, reader_lang=reader_lang
     )
+    if not articles:
+        return None  # reported by articles that are not tech news only
     view = EventView(
         id=found.id,
         key=found.key,
@@ -408,7 +417,7 @@ async def _event_page(
             select(a.id, a.story_id, a.published)
             .select_from(ae)
             .join(a, a.id == ae.article_id)
-            .where(ae.event_id == event_id)
+            .where(ae.event_id == event_id, _shown.article(a))
             .limit(EVENT_ARTICLES_AT_ONCE + 1)
         )
     ).all()
@@ -487,7 +496,8 @@ class _EventIndex:
     stamp: tuple[int, ...]
     rows: tuple[_KnownEvent, ...]
     by_id: dict[int, _KnownEvent]
-    choices: tuple[str, ...]  # processed name and key of each row, two per row
+    choices: tuple[str, ...]  # processed name and key of each row, then its aliases
+    choice_rows: tuple[int, ...]  # the row of each choice
     by_key: dict[str, _KnownEvent]
     by_name: dict[str, tuple[_KnownEvent, ...]]  # processed name → editions, latest first
     by_base: dict[str, tuple[_KnownEvent, ...]]  # key without its year → editions
@@ -517,7 +527,8 @@ async def _event_index(session: AsyncSession) -> _EventIndex:
             )
         )
     ).one()
-    stamp = tuple(int(n or 0) for n in counted)
+    aliases = (await session.execute(select(func.count()).select_from(models.EventAlias))).one()
+    stamp = tuple(int(n or 0) for n in (*counted, *aliases))
     where = session.get_bind().engine.url.render_as_string(hide_password=True)
     known = _event_indexes.get(where)
     if known is not None and known.stamp == stamp:
@@ -530,18 +541,31 @@ async def _event_index(session: AsyncSession) -> _EventIndex:
             reverse=True,
         )
     )
+    other_names: dict[int, list[str]] = {}
+    for event_id, alias in await session.execute(
+        select(models.EventAlias.event_id, models.EventAlias.alias)
+    ):
+        other_names.setdefault(event_id, []).append(alias)
     choices: list[str] = []
+    choice_rows: list[int] = []
     by_name: dict[str, list[_KnownEvent]] = {}
     by_base: dict[str, list[_KnownEvent]] = {}
-    for row in rows:
-        choices.append(utils.default_process(row.name))
-        choices.append(utils.default_process(row.key.replace("-", " ").replace("_", " ")))
-        by_name.setdefault(utils.default_process(row.name), []).append(row)
+    for k, row in enumerate(rows):
+        names = dict.fromkeys(
+            utils.default_process(n) for n in (row.name, *other_names.get(row.id, ()))
+        )
+        key_words = utils.default_process(row.key.replace("-", " ").replace("_", " "))
+        for name in (*names, key_words):
+            choices.append(name)
+            choice_rows.append(k)
+        for name in names:
+            by_name.setdefault(name, []).append(row)
         by_base.setdefault(_YEAR_TAIL.sub("", row.key), []).append(row)
     known = _EventIndex(
         stamp=stamp,
         rows=rows,
         choices=tuple(choices),
+        choice_rows=tuple(choice_rows),
         by_id={row.id: row for row in rows},
         by_key={row.key: row for row in rows},
         by_name={k: tuple(v) for k, v in by_name.items()},
@@ -576,7 +600,7 @@ def _fuzzy_event(
             score_cutoff=EVENT_MATCH_CUTOFF,
             limit=10,
         ):
-            row = idx // 2
+            row = known.choice_rows[idx]
             if score > best.get(row, 0.0) and _covers(variant, known.choices[idx]):
                 best[row] = score
     if not best:
@@ -608,9 +632,12 @@ def _covers(query: str, choice: str) -> bool:
 async def _article_counts(session: AsyncSession, event_ids: Sequence[int]) -> dict[int, int]:
     if not event_ids:
         return {}
-    ae = models.ArticleEvent
+    a, ae = models.Article, models.ArticleEvent
     rows = await session.execute(
-        select(ae.event_id, func.count()).where(ae.event_id.in_(event_ids)).group_by(ae.event_id)
+        select(ae.event_id, func.count())
+        .join(a, a.id == ae.article_id)
+        .where(ae.event_id.in_(event_ids), _shown.article(a))
+        .group_by(ae.event_id)
     )
     return {event_id: count for event_id, count in rows.all()}
 

@@ -159,6 +159,8 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(128), unique=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
     features: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Tech news; anything else is stored but lookups, search and digests leave it out.
+    tech: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     source: Mapped[Source | None] = relationship(back_populates="articles", lazy="raise")
     story: Mapped[Story] = relationship(back_populates="articles", lazy="raise")
@@ -205,6 +207,17 @@ class Event(Base):
     articles: Mapped[list[Article]] = relationship(
         secondary="article_events", back_populates="events", lazy="raise"
     )
+
+
+class EventAlias(Base):
+    """Another name of an event (another script, language or spelling): /event finds it too."""
+
+    __tablename__ = "event_aliases"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(512), primary_key=True)
 
 
 class ArticleEvent(Base):

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.digest import Candidate, DigestFilter, UpcomingEvent
 from digests.schedule import Schedule
 from storage import models
+from storage import shown as _shown
 from storage.lookups import reach, reader_first
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def _counts(article: Any, flt: DigestFilter, since: datetime) -> Any:
     """Return the condition for an article to count for a filter (not backfill, tagged)."""
     conditions = [
         or_(article.published.is_(None), article.published >= since - BACKFILL_GRACE),
+        _shown.article(article),
     ]
     if flt.countries:
         conditions.append(_tagged(article, "country", [c.lower() for c in flt.countries]))
@@ -248,7 +250,7 @@ async def _candidates(
         await session.execute(
             select(*columns)
             .outerjoin(src, src.id == a.source_id)
-            .where(a.story_id.in_(story_ids))
+            .where(a.story_id.in_(story_ids), _shown.article(a))
             .order_by(a.published.desc().nulls_last(), a.id.desc())
         )
     ).all()
@@ -303,6 +305,7 @@ async def upcoming_events(
                 e.start.is_not(None),
                 e.start <= today + timedelta(days=days),
                 func.coalesce(e.end, e.start) >= today,
+                _shown.event(e),
             )
             .order_by(e.start, e.id)
             .limit(limit)

@@ -124,6 +124,8 @@ _SQLITE_RANKED = text(
             SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score
             FROM articles_fts
             WHERE articles_fts MATCH :match
+              -- tech news only (articles.tech): the rest is stored, not shown
+              AND EXISTS (SELECT 1 FROM articles AS t WHERE t.id = articles_fts.rowid AND t.tech)
             ORDER BY rowid DESC
             LIMIT :candidates
         )
@@ -144,7 +146,7 @@ _POSTGRES_RANKED = text(
     """
     WITH q AS (SELECT to_tsquery('simple'::regconfig, :match) AS query),
     match AS MATERIALIZED (
-        SELECT a.id FROM articles AS a, q WHERE a.search_vector @@ q.query
+        SELECT a.id FROM articles AS a, q WHERE a.search_vector @@ q.query AND a.tech
     ),
     candidate AS (SELECT id FROM match ORDER BY id DESC LIMIT :candidates),
     hit AS (

@@ -14,6 +14,7 @@ from digests.understand import events as _events
 from digests.understand import lang as _lang
 from digests.understand import story as _story
 from digests.understand import summary as _summary
+from digests.understand import tech as _tech
 from digests.understand import topics as _topics
 from digests.understand._gazetteer import tokens
 from digests.understand._text import is_boilerplate, paragraphs, strip_date_line
@@ -28,8 +29,14 @@ logger = logging.getLogger(__name__)
 MAX_ANALYSED = 20_000
 
 
-def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Article:
-    """Decide what the article is: language, countries, topics, events, summary, story signals."""
+def understand(
+    raw: RawArticle, *, hints: SourceHints = SourceHints(), now: datetime | None = None
+) -> Article:
+    """Decide what the article is: language, countries, topics, events, summary, story signals.
+
+    ``now``: the moment of ingest (default: the clock); no publication date is later.
+    """
+    now = now or datetime.now(UTC)
     title = " ".join((raw.title or "").split())
     text, line_date = strip_date_line(raw.text or "")
     title, title_date = strip_date_line(title)
@@ -39,10 +46,14 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     clean = "\n".join(news)
 
     published = raw.published
+    if published is not None and _aware(published) > now:
+        published = now  # a feed's clock ahead of ours: the article cannot be from the future
     if published is None:
         found = line_date or title_date
         published = (
-            datetime(*found, tzinfo=UTC) if found else _dates.published_from_text(title, head)
+            datetime(*found, tzinfo=UTC)
+            if found and datetime(*found, tzinfo=UTC) <= now
+            else _dates.published_from_text(title, head, now=now)
         )
     day = published.date() if published else None
 
@@ -54,14 +65,25 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
     toks = tokens(headed)  # once: countries, places and topics all read these words
     places = _countries.places(toks)
     about = _countries.about_text(headed, toks, places, blocks, hints.country)
+    if not about:  # domestic news names no country: the source's
+        found_in = _countries.source_country(hints.name or raw.source, raw.url)
+        about = (found_in,) if found_in else ()
     topics = _topics.detect(title, clean, toks=toks)  # headed is title + "\n" + clean
+    tech = _tech.is_tech(title, clean, toks=toks, topics=topics)
     mentions = _dates.find(headed, toks)  # events and story signals read the same dates
     events = _events.extract(headed, published=day, places=places, mentions=mentions)
     summary = _summary.summarize(news, title) if lang != "und" else ""
+    # the day the news is about, for telling stories apart: the publication's, else the first
+    # full date the page's header gives
+    if day is None:
+        loose = _dates.published_from_text(title, head, now=now, loose=True)
+        story_day = loose.date() if loose else None
+    else:
+        story_day = day
     features = _story.features(
         title,
         clean,
-        published=day,
+        published=story_day,
         countries=about,
         event_keys=[e.key for e in events],
         words=[t.folded for t in toks],
@@ -86,7 +108,13 @@ def understand(raw: RawArticle, *, hints: SourceHints = SourceHints()) -> Articl
         features=features,
         source=raw.source or hints.name,
         guid=raw.guid,
+        tech=tech,
     )
+
+
+def _aware(when: datetime) -> datetime:
+    """Return the moment as an aware datetime (a naive one is UTC)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def best_story(features: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:

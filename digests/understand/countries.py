@@ -291,6 +291,7 @@ def about_text(
     foreign country only ever named beside a far more salient one (a partner, an ambassador's
     country) are mentioned, not about. A dateline says where the reporter files from.
     """
+    hits = [h for h in hits if not _currency(text, toks, h)]
     if not hits:
         return (hint,) if hint else ()
     title_end = blocks[0][0] if blocks and blocks[0][1] > 2.0 else 0
@@ -332,6 +333,65 @@ def about_text(
                 continue  # always beside the main country: its partner
         chosen.append(code)
     return tuple(chosen)
+
+
+# The national domains of the region: a site under one publishes that country's news.
+_NATIONAL_DOMAINS = {"uz": "uz", "kz": "kz", "qaz": "kz", "kg": "kg", "tj": "tj", "tm": "tm"}
+
+
+def source_country(name: str | None, url: str | None) -> str | None:
+    """Return where a source publishes from: its publisher's country, else its site's domain's."""
+    from urllib.parse import urlsplit
+
+    publishers: dict[str, str] = load("publishers")["publishers"]
+    host = ""
+    if url:
+        try:
+            host = (urlsplit(url).hostname or "").removeprefix("www.")
+        except ValueError:
+            host = ""
+    for key in (fold(name or "").strip(), host):
+        if key and key in publishers:
+            return publishers[key]
+    if name:
+        for hit in gazetteer().find(tokens(name)):
+            if hit.form.kind == "media":
+                return hit.form.value
+    for candidate in (host, fold(name or "").strip()):
+        tld = candidate.rsplit(".", 1)[-1] if "." in candidate else ""
+        if tld in _NATIONAL_DOMAINS:
+            return _NATIONAL_DOMAINS[tld]
+    return None
+
+
+@cache
+def _currency_words() -> tuple[str, ...]:
+    return tuple(fold(w) for w in load("text")["currency_words"])
+
+
+def _currency(text: str, toks: list[Token], hit: Hit) -> bool:
+    """Tell whether a country is named as its money's ("АҚШ доллари", "долларов США", "US$")."""
+    if text.startswith("$", hit.end) or text.startswith(" $", hit.end):
+        return True
+    if hit.form.kind not in ("name", "adjective"):
+        return False
+    i, j = _first_at(toks, hit.end), _first_at(toks, hit.start) - 1
+    words = _currency_words()
+    after = toks[i].folded if i < len(toks) else ""
+    before = toks[j].folded if j >= 0 else ""
+    return after.startswith(words) or before.startswith(words)
+
+
+def _first_at(toks: list[Token], offset: int) -> int:
+    """Return the index of the first token that starts at or after ``offset``."""
+    lo, hi = 0, len(toks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if toks[mid].start < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def blocks_of(title: str, paragraphs: list[str]) -> tuple[str, list[tuple[int, float]]]:

@@ -73,7 +73,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
             # a year before the day: "2020-yil 31-yanvar", "2025 жылғы 7 сәуір",
             # "2016-njy ýylyň 28-nji sentýabrynda", "2025 йили 7 апрел"
             rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}(?:-?[^\W\d_]{{1,4}}\.?)?"
-            rf"(?:\s+(?:ýyl|yil|йил|жыл|сол|сал|год|г\.)[^\W\d_]*\.?)?\s+)?"
+            rf"(?:\s+(?:ýyl|yil|йил|жыл|сол|сал|год|г\.|ж\.|й\.|y\.)[^\W\d_]*\.?)?\s+)?"
             rf"{day}[\s-]+{month}{year}",
             flags,
         ),
@@ -229,26 +229,82 @@ def resolve(
     return min(options, key=lambda d: abs((d - around).days)) if options else None
 
 
-def published_from_text(title: str, text: str) -> datetime | None:
-    """Return the publication date a page shows in its header (a date line), or None."""
+# a currency widget carries a date that is not the article's ("Курсы валют на 20.09.2024")
+_WIDGET = re.compile(r"(?i)\b(?:currency|курс|kurs|rates?\b|бағам|valyuta)")
+# what a deadline or a plan opens with: "до 1 января 2028 года", "by 1 March 2026", "2030-yilgacha"
+_DEADLINE_BEFORE = re.compile(
+    r"(?i)(?:\b(?:до|к|по|не позднее|вплоть до|by|until|till|before|to|from|с|со|after|после|"
+    r"dan|gacha|qadar|то|аз|дейін|чейин|çenli|başlap)\s+(?:конца\s+|the end of\s+)?)$"
+)
+_DEADLINE_AFTER = re.compile(
+    r"(?i)^[\s-]*(?:года|г\.)?\s*(?:gacha|-?гача|-?гacha|дейін|чейин|ga qadar|çenli|гача)"
+)
+# a date heading a line or closing a short one is a page's date line; one deep inside a long
+# sentence is something the article tells ("… signed on 27 March 1992 …")
+_LINE_HEAD = 40
+_SHORT_LINE = 80
+_DATELINE_CLOSE = re.compile(r"[ \t]*(?:/[^/\n]{1,40}/|\([^()\n]{1,40}\))?[ \t]*(?:--|–|—)[ \t]")
+# "08.09.2025", "17.07.20": a page's stamp may be numeric with a short year
+_STAMP = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{2}|(?:19|20)\d{2})(?![\d])")
+
+
+def published_from_text(
+    title: str, text: str, *, now: datetime | None = None, loose: bool = False
+) -> datetime | None:
+    """Return the publication date a page shows in its header (a date line), or None.
+
+    A date later than ``now`` (the moment of ingest), a deadline or plan ("до 1 января 2028
+    года") and a date told deep inside a long sentence are not the page's.
+
+    ``loose``: take the header's first full date even so (not the page's date, but the day the
+    news is about, which tells stories apart).
+    """
+    now = now or datetime.now(UTC)
     header: list[str] = []
     size = 0
     for line in [title, *text.split("\n")]:
         stripped = line.strip()
         if not stripped:
             continue
-        low = stripped.casefold()
-        # a currency widget carries a date that is not the article's
-        if any(w in low for w in ("currency", "курс", "kurs", "rate", "бағам")):
+        if _WIDGET.search(stripped) and len(stripped.split()) < 12:
             continue
         header.append(stripped)  # furniture or not: the loop stops at _HEADER_CHARS anyway
         size += len(stripped)
         if size >= _HEADER_CHARS:
             break
     for line in header:
-        if not _YEAR_LIKE.search(line):
-            continue  # a publication date needs its year
-        for mention in find(line):
-            if mention.year is not None and not mention.is_range:
-                return datetime(mention.year, mention.month, mention.day, tzinfo=UTC)
+        for when in _line_dates(line, loose=loose):
+            if when <= now:
+                return when
     return None
+
+
+def _line_dates(line: str, *, loose: bool = False) -> list[datetime]:
+    """Return the dates in one header line that can be the page's, in line order."""
+    found: list[tuple[int, datetime]] = []
+    if _YEAR_LIKE.search(line):
+        for mention in find(line):
+            if mention.year is None or mention.is_range:
+                continue
+            if not loose and not _page_date(line, mention.start, mention.end):
+                continue
+            found.append(
+                (mention.start, datetime(mention.year, mention.month, mention.day, tzinfo=UTC))
+            )
+    if len(line) <= _SHORT_LINE or any(m.start() < _LINE_HEAD for m in _STAMP.finditer(line)):
+        for match in _STAMP.finditer(line):
+            d, m, y = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            y = y + 2000 if y < 100 else y
+            if _valid(y, m, d) and _page_date(line, match.start(), match.end()):
+                found.append((match.start(), datetime(y, m, d, tzinfo=UTC)))
+    found.sort(key=lambda f: f[0])
+    return [when for _, when in found]
+
+
+def _page_date(line: str, start: int, end: int) -> bool:
+    """Tell whether a date at [start, end) of a line can be the page's own date."""
+    if _DEADLINE_BEFORE.search(line, 0, start) or _DEADLINE_AFTER.match(line[end:]):
+        return False
+    if _DATELINE_CLOSE.match(line, end):
+        return True  # "TASHKENT, May 4, 2024 /EINPresswire.com/ --": an agency's dateline
+    return start < _LINE_HEAD or len(line) - (end - start) <= _SHORT_LINE

@@ -46,7 +46,10 @@ _ONE_DAY = re.compile(r"(?i)\b(?:day|день|күні|күнү|kuni|куни|g�
 _KEY_WORD = re.compile(r"[a-z0-9]+")
 _ALNUM = re.compile(r"[^\W_]+")
 _QUOTED_NAME = re.compile(_QUOTED)
-_ROMAN = re.compile(r"^(?:[IVXLC]+|\d+(?:st|nd|rd|th)?)$")
+# an ordinal or a numeral with a case ending: "XVIII", "18th", "12-ом", "2026-жылдагы", "34-халқаро"
+_ROMAN = re.compile(r"^(?:[IVXLC]+(?:-[^\W\d_]{1,4})?|\d+(?:st|nd|rd|th|-[^\W\d_]{1,10})?)$")
+# an acronym with a Turkic or Russian case or plural ending: "OAVlar", "АҚШнинг", "ЕАЭСа"
+_INFLECTED_ACRONYM = re.compile(r"^[^\W\d_a-zа-яё]{2,6}[a-zа-яёʻ'’ўқғҳәөұүіңçäňöşüýž]{1,6}$")
 _AFTER_WINDOW = 320  # characters after an event's mention where its dates are usually given
 _BEFORE_WINDOW = 120
 _SENTENCE_END = ".!?\n"
@@ -68,6 +71,9 @@ class _Vocabulary:
     stop: frozenset[str]
     russian_generic: tuple[str, ...]
     run_stops: frozenset[str]
+    holidays: tuple[str, ...]  # public and religious holidays: never events
+    turkic: re.Pattern[str]  # the head word of a Turkic name, in lower case
+    heads: frozenset[str]  # those head words: what kind of event, not which
     before: re.Pattern[str]
     after: re.Pattern[str]
     context: re.Pattern[str]
@@ -106,6 +112,12 @@ def _vocabulary() -> _Vocabulary:
         stop=frozenset(w.casefold() for w in data["not_names"]),
         russian_generic=tuple(data["russian_generic"]),
         run_stops=frozenset(data["run_stops"]),
+        holidays=tuple(h.casefold() for h in data["holidays"]),
+        heads=frozenset(h.casefold() for h in data["turkic_heads"]),
+        turkic=re.compile(
+            rf"(?<![^\W\d_])(?:{_alternation([h.lower() for h in data['turkic_heads']])})"
+            r"(?=[^\W\d_]{0,6}(?![^\W\d_]))"
+        ),
         # the event word in any case, then a quoted name, or a Latin name after a Cyrillic word
         # ("форум «Digital Bridge»", "хакатон AI Hack 2025"); a bare run after a Latin word
         # needs a year or capitals ("forum ICT2025"), since "Ushbu forum O'zbekiston …" is not one
@@ -137,10 +149,32 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
+@cache
+def _same() -> dict[str, str]:
+    """Return the key of each known other name of an event → the key of its first name."""
+    out: dict[str, str] = {}
+    for names in load("events").get("same", []):
+        first = _base_key(names[0])
+        for other in names:
+            out.setdefault(_base_key(other), first)
+    return out
+
+
 @lru_cache(maxsize=16384)
 def key(name: str, year: int | None = None) -> str:
-    """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025)."""
+    """Return the language-independent key of an event name ("ICT Week-2025" → ict-week-2025).
+
+    Names listed as one event in events.toml (Digital Bridge, Цифровой мост) share a key.
+    """
     base, name_year = split_year(name)
+    base_key = _base_key(base)
+    base_key = _same().get(base_key, base_key)
+    year = name_year or year
+    return f"{base_key}-{year}" if year and base_key else (base_key or (str(year) if year else ""))
+
+
+def _base_key(base: str) -> str:
+    """Return the key words of a name without its year."""
     compound = _vocabulary().compound
     words: list[str] = []
     for word in _KEY_WORD.findall(transliterate(base)):
@@ -150,8 +184,7 @@ def key(name: str, year: int | None = None) -> str:
                 break
         else:
             words.append(word)
-    year = name_year or year
-    return "-".join([*words, str(year)] if year else words)
+    return "-".join(words)
 
 
 def split_year(name: str) -> tuple[str, int | None]:
@@ -170,8 +203,10 @@ def _cleaned(name: str) -> str:
 
 def _clean(name: str, vocab: _Vocabulary) -> str:
     words = name.strip(" -–—.,:;").split()
-    while words and (words[0].casefold() in vocab.stop or _ROMAN.match(words[0])):
-        words.pop(0)  # "the", "X Halkara", "18th"
+    while words and (
+        words[0].casefold() in vocab.stop or _ROMAN.match(words[0]) or words[0] in "-–—"
+    ):
+        words.pop(0)  # "the", "X Halkara", "18th", "Sep 2008 – The Week"
     for i, word in enumerate(words[1:], 1):
         if word.casefold().strip(".,") in vocab.run_stops:
             words = words[:i]  # "ICT Week-2025 on Monday"
@@ -182,9 +217,29 @@ def _clean(name: str, vocab: _Vocabulary) -> str:
 
 
 def _distinctive(name: str, vocab: _Vocabulary) -> bool:
-    """Tell whether a name says which event it is, not only that it is one ("the Forum")."""
-    words = [w.casefold() for w in _ALNUM.findall(split_year(name)[0])]
-    return any(w not in vocab.nouns and w not in vocab.stop and not w.isdigit() for w in words)
+    """Tell whether a name says which event it is, not only that it is one ("the Forum").
+
+    "Conference and Exhibition" says what kind; "ÖZ IŞINE BAŞLADY" is a headline shouted in
+    capitals; "OAVlar" is an acronym with a case ending (a common noun, "the media").
+    """
+    base = split_year(name)[0]
+    words = [w.casefold() for w in _ALNUM.findall(base)]
+    if not any(
+        w not in vocab.nouns
+        and w not in vocab.heads
+        and w not in vocab.stop
+        and w not in _TRAILING
+        and not w.isdigit()
+        for w in words
+    ):
+        return False
+    raw = base.split()
+    if len(raw) == 1 and _INFLECTED_ACRONYM.match(raw[0]) and not split_year(name)[1]:
+        return False
+    shouted = [w for w in raw if len(w) >= 4 and w.isupper()]
+    if len(shouted) >= 2 and not any(w in vocab.nouns for w in words) and not split_year(name)[1]:
+        return False
+    return not any(name.casefold().startswith(h) for h in vocab.holidays)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -287,8 +342,16 @@ def _mentions(text: str, low: str) -> list[_Mention]:
         _add(found, name, match.start(), match.end(), vocab)
     for match in _each(vocab.after, text, _lines(text, after)):
         run = match.group("run")
-        if run is not None and len(run) < 5 and not _YEAR.search(run):
-            continue  # "a youth ICT forum": a short acronym before a common noun is no name
+        if run is not None and len(_cleaned(run)) < 5 and not _YEAR.search(run):
+            continue  # "a youth ICT forum", "the ICT summit": an acronym before a common noun
+        if (
+            run is not None
+            and " " not in run.strip()
+            and run.strip()[1:].islower()
+            and _sentence_start(text, match.start())
+            and not _is_place(run)
+        ):
+            continue  # "Prezident forumida …": every sentence opens with a capital
         _add(found, match.group(1) or run, match.start(), match.end(), vocab)
     for match in _QUOTED_NAME.finditer(text):
         # «Türkmentel-2016» atly … sergisi: a quoted name with a year in an event's sentence
@@ -321,6 +384,9 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             name = _cleaned(match.group())
             if name and key(split_year(name)[0]) in known:
                 found.append(_Mention(name, match.start(), match.end()))
+    _turkic(text, low, found, vocab)
+    # a public or religious holiday is a day off, not an event ("День республики", "Navro'z")
+    found = [m for m in found if not m.name.casefold().startswith(vocab.holidays)]
     # a mention inside a longer one is part of it ("IT Day" in "EXPO IT Day")
     found.sort(key=lambda m: (m.start, -m.end))
     kept: list[_Mention] = []
@@ -329,6 +395,49 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             continue
         kept.append(_with_alias(text, mention))
     return kept
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'ʻʼ’‘-]*")
+_NAME_STOP = re.compile(r"[,.;:!?«»\"“”()—–\n]")
+_TURKIC_REACH = 5  # words a Turkic name may hold before its head
+# a genitive ending: the word owns what follows ("Geňeşiniň maslahaty", "вазирликнинг форуми")
+_GENITIVE = re.compile(r"(?:[iyыі][ңň]|ning|нинг|н[иы]н|[дт][иы]н)$", re.I)
+
+
+def _turkic(text: str, low: str, found: list[_Mention], vocab: _Vocabulary) -> None:
+    """Add Turkic names that end in a possessive event word ("Самарқанд саммити").
+
+    The name opens at the nearest capitalised word before the head (a place or a name: "Ipak
+    yo'li sun'iy intellekt forumi"); one opening a sentence must be a place, since every
+    sentence opens with a capital. A head already inside a found name is that name's.
+    """
+    covered = [(m.start, m.end) for m in found]
+    for head in vocab.turkic.finditer(low):
+        hs, he = head.span()
+        if any(lo <= hs < hi for lo, hi in covered):
+            continue
+        line = text.rfind("\n", 0, hs) + 1
+        stops = list(_NAME_STOP.finditer(text, line, hs))
+        left = stops[-1].end() if stops else line
+        words = list(_NAME_WORD.finditer(text, left, hs))[-_TURKIC_REACH:]
+        k = next((k for k in range(len(words) - 1, -1, -1) if words[k].group()[0].isupper()), -1)
+        if k < 0:
+            continue
+        # "Алматы IT көрмесі": a place or an acronym before the capitalised word is the name's
+        while k > 0 and words[k].group().isupper() and _is_place(words[k - 1].group()):
+            k -= 1
+        first = words[k]
+        if _GENITIVE.search(first.group()):
+            continue  # "Hudaýgulyýewiň alyp baran maslahaty": someone's meeting, not a name
+        if _sentence_start(text, first.start()) and not _is_place(first.group()):
+            continue
+        name = text[first.start() : he]
+        if _distinctive(name, vocab):
+            found.append(_Mention(name, first.start(), he))
+
+
+def _is_place(word: str) -> bool:
+    return any(True for _ in countries.gazetteer().find(tokens(word)))
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -367,7 +476,7 @@ def extract(
     for mention in found:
         groups.setdefault(key(split_year(mention.name)[0]), []).append(mention)
     events: list[Event] = []
-    for base, members in groups.items():
+    for base, members in _editions(groups):
         if not base:
             continue
         with_year = [m for m in members if split_year(m.name)[1]]
@@ -383,13 +492,37 @@ def extract(
         year = (
             name_year or (start.year if start else None) or (published.year if published else None)
         )
-        events.append(Event(key(display, year), display, start, end, place, country))
+        others = tuple(dict.fromkeys(m.name for m in members if m.name != display))
+        events.append(
+            Event(key(display, year), display, start, end, place, country, aliases=others)
+        )
     events = _inherit_places(events)
     # one event per key: keep the first (text order), which carries the most context
     unique: dict[str, Event] = {}
     for event in events:
         unique.setdefault(event.key, event)
     return tuple(unique.values())
+
+
+def _editions(groups: dict[str, list[_Mention]]) -> list[tuple[str, list[_Mention]]]:
+    """Split each name's mentions by edition: "Tech Week 2024" and "Tech Week 2025" are two.
+
+    A mention without a year belongs to the first edition the text names.
+    """
+    out: list[tuple[str, list[_Mention]]] = []
+    for base, members in groups.items():
+        named = (split_year(m.name)[1] or m.year for m in members)
+        years = [y for y in dict.fromkeys(named) if y is not None]
+        if len(years) < 2:
+            out.append((base, members))
+            continue
+        for year in years:
+            own = [m for m in members if (split_year(m.name)[1] or m.year) == year]
+            if year == years[0]:
+                own += [m for m in members if not (split_year(m.name)[1] or m.year)]
+            own.sort(key=lambda m: m.start)
+            out.append((base, own))
+    return out
 
 
 def _inherit_places(events: list[Event]) -> list[Event]:

@@ -327,6 +327,7 @@ def features(
             "initial": sorted(a for a in initial if a not in _common())[:_MAX_ANCHORS],
             "sketch": shingles,
             "published": published.isoformat() if published else None,
+            "year": _year_of(published, event_keys, mentions, body),
             "countries": list(countries),
             "topics": list(subjects),
             # only a report on an event has a day of it
@@ -335,11 +336,35 @@ def features(
     )
 
 
+_KEY_YEAR = re.compile(r"-((?:19|20)\d\d)$")
+
+
+def _year_of(
+    published: date | None,
+    event_keys: Sequence[str],
+    mentions: Sequence[_dates.DateMention] | None,
+    body: str,
+) -> int | None:
+    """Return the year the article reports on: its publication's, else its events' or dates'."""
+    if published is not None:
+        return published.year
+    years = Counter(int(m.group(1)) for k in event_keys if (m := _KEY_YEAR.search(k)))
+    if not years:  # the year its dates give most, when one does
+        if mentions is None:
+            mentions = _dates.find(body) if _DIGIT.search(body) else ()
+        years.update(dm.year for dm in mentions if dm.year is not None)
+    if not years:
+        return None
+    (year, n), *rest = years.most_common(2)
+    return year if not rest or rest[0][1] < n else None  # a tie says nothing
+
+
 @dataclass(frozen=True, slots=True)
 class Signals:
     """An article's story features decoded once, for comparing it with many others."""
 
     day: int | None  # the publication day's ordinal
+    year: int | None  # the year it reports on (its publication's, else its events' editions')
     sketch: frozenset[int]
     countries: frozenset[str]
     phase: str | None
@@ -361,8 +386,10 @@ def signals(feats: StoryFeatures) -> Signals:
             day = None
     anchors_: dict[str, int] = data.get("anchors", {})
     weights = {a: weight(a) for a in anchors_}
+    year = data.get("year")
     return Signals(
         day=day,
+        year=year if isinstance(year, int) else None,
         sketch=frozenset(data.get("sketch", ())),
         countries=frozenset(data.get("countries", ())),
         phase=data.get("phase"),
@@ -401,6 +428,8 @@ def _similarity(a: Signals, b: Signals) -> float:
     content = _jaccard(a.sketch, b.sketch)
     if content >= _NEAR_DUPLICATE:
         return 1.0
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return 0.0  # this year's edition, holiday or decree is not last year's
     if a.countries and b.countries and a.countries.isdisjoint(b.countries):
         return 0.0  # about different countries: a different story
     if a.phase and b.phase and a.phase != b.phase:

@@ -26,6 +26,12 @@ _DATELINE = re.compile(
 )
 
 
+# A publication stamp glued to the paragraph it heads: "Чоп шуд: 24/04/2025Ҳаёти …"
+_STAMP = re.compile(
+    r"^(?:чоп шуд|опубликовано|published|nashr qilindi|жарияланды|жарыяланды|neşir edildi)"
+    r"\s*:\s*[\d./:, -]{6,24}",
+    re.IGNORECASE,
+)
 _DATE_IN_LINE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 
 
@@ -42,6 +48,7 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         if _is_heading(para, k, folded):
             continue
         para = _DATELINE.sub("", para, count=1) if len(candidates) < 2 else para
+        para = _STAMP.sub("", para, count=1)
         depth = 0
         quotes = _QUOTE_MARKS.search(para) is not None
         for sentence in sentences(para):
@@ -86,6 +93,10 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         penalty *= 0.6 if sentence.rstrip().endswith("?") else 1.0
         scored.append((overlap * position * penalty, index))
     scored.sort(reverse=True)
+    # the headline is shown above the summary: a sentence that says it again says nothing
+    headline = {w[:_STEM] for w in _WORD.findall(fold(title))}
+    short = title.rstrip().endswith(("…", "..."))  # a lead cut short to make a headline
+    scored = [(v, i) for v, i in scored if not repeats(headline, bags[i], cut=short)]
     chosen: list[int] = []
     length = 0
     for _, index in scored:
@@ -111,6 +122,17 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
         cut = best[: MAX_CHARS - 1].rsplit(" ", 1)[0]
         return cut.rstrip(",;:—– ") + "…"
     return " ".join(_terminated(candidates[i][1]) for i in sorted(chosen))
+
+
+def repeats(headline: set[str], sentence: set[str], *, cut: bool = False) -> bool:
+    """Tell whether a sentence (as word stems) is the headline again.
+
+    ``cut``: the headline is the opening of a sentence cut short ("…"), so the sentence goes on.
+    """
+    if len(headline) < 3 or not sentence:
+        return False
+    shared = len(headline & sentence)
+    return shared >= 0.8 * len(headline) and (cut or shared >= 0.6 * len(sentence))
 
 
 def _terminated(sentence: str) -> str:

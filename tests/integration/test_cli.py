@@ -181,3 +181,25 @@ def test_sources_add_with_a_weight_and_list_it(
         main(["sources", "add", "https://other.example/rss", "--weight", "50"])
     assert refused.value.code == 2
     assert "--weight: must be from 0.1 to 10: 50" in capsys.readouterr().err
+
+
+def test_ingest_json_says_whether_each_article_is_tech(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "it.txt").write_text(
+        "Astana Hub открыл кампус для IT-стартапов\nТехнопарк Astana Hub открыл кампус для "
+        "стартапов. Разработчики получат доступ к облачной платформе и программам обучения.\n",
+        encoding="utf-8",
+    )
+    (workdir / "football.txt").write_text(
+        "«Кайрат» выиграл матч у «Астаны»\nФутболисты «Кайрата» выиграли матч на стадионе в "
+        "Алматы. Тренер сборной поблагодарил болельщиков, гол забил нападающий.\n",
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "ingest", "it.txt", "football.txt", "--json")
+    assert status == 0, err
+    tech = {Path(obj["url"]).name: obj["tech"] for obj in map(json.loads, out.splitlines())}
+    assert tech == {"it.txt": True, "football.txt": False}
+    with sqlite3.connect(workdir / "chaikhana.db") as conn:
+        stored = dict(conn.execute("SELECT title, tech FROM articles"))
+    assert sorted(stored.values()) == [0, 1]  # both stored; only one is shown

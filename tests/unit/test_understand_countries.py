@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from digests.model import RawArticle
+from digests.model import RawArticle, SourceHints
 from digests.understand import countries, understand
 from tests.seeds import seed_article
 
@@ -239,3 +241,88 @@ def test_kazakh_latin_country_names() -> None:
 def test_generic_technology_park_names_no_country() -> None:
     text = "Dushanbe plans a High Technology Park like those in other countries."
     assert {h.form.value for h in countries.find(text)} == {"tj"}
+
+
+MONEY_IN_DOLLARS = [
+    pytest.param(
+        "Қазақстан 100 млн АҚШ долларын инвестициялайды",
+        "Астанада жаңа технопарк салу үшін 100 млн АҚШ доллары бөлінеді. Қазақстан үкіметі "
+        "жобаны қолдайды.",
+        "kz",
+        id="kk",
+    ),
+    pytest.param(
+        "Узбекистан привлёк 300 млн долларов США",
+        "Узбекистан привлёк 300 миллионов долларов США на строительство дата-центров в Ташкенте.",
+        "uz",
+        id="ru",
+    ),
+    pytest.param(
+        "Tajikistan gets US$50 million for broadband",
+        "The World Bank gives Tajikistan US$50 million to extend broadband across Tajikistan.",
+        "tj",
+        id="en",
+    ),
+    pytest.param(
+        "Тоҷикистон 20 млн доллари ИМА сармоя ҷалб кард",
+        "Ширкатҳо ба Тоҷикистон 20 млн доллари ИМА сармоя ворид карданд. Тоҷикистон нақша дорад.",
+        "tj",
+        id="tg",
+    ),
+    pytest.param(
+        "O'zbekiston 5 mln AQSh dollari jalb qildi",
+        "O'zbekistonda IT Park rezidentlari 5 mln AQSh dollari eksport qildi. O'zbekiston "
+        "hukumati mamnun.",
+        "uz",
+        id="uz-latn",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "country"), MONEY_IN_DOLLARS)
+def test_an_amount_in_dollars_is_not_about_the_us(title: str, text: str, country: str) -> None:
+    assert about(title, text) == (country,)
+
+
+def test_the_us_named_as_a_party_still_counts() -> None:
+    text = (
+        "Kazakhstan and the United States signed a memorandum on AI. The US embassy in Astana "
+        "said the United States would help."
+    )
+    assert "us" in about("Kazakhstan and the US sign a digital deal", text)
+
+
+DOMESTIC = RawArticle(
+    url="https://news.example/a",
+    title="Министерство открыло центр обслуживания",
+    text="Министерство открыло новый центр обслуживания граждан. В центре работают 40 человек, "
+    "он принимает заявления на электронные услуги.",
+)
+
+
+@pytest.mark.parametrize(
+    ("hints", "url", "country"),
+    [
+        pytest.param(SourceHints(country="tj"), "https://news.example/a", "tj", id="given"),
+        pytest.param(SourceHints(name="Kun.uz"), "https://news.example/a", "uz", id="publisher"),
+        pytest.param(SourceHints(name="AKIpress"), "https://news.example/a", "kg", id="listed"),
+        pytest.param(SourceHints(), "https://www.example.kz/news/1", "kz", id="kz-domain"),
+        pytest.param(SourceHints(), "https://example.tm/news/1", "tm", id="tm-domain"),
+        pytest.param(SourceHints(country="kg"), "https://example.uz/n", "kg", id="given-first"),
+        pytest.param(SourceHints(), "https://news.example/a", None, id="unknown"),
+    ],
+)
+def test_domestic_news_gets_its_sources_country(
+    hints: SourceHints, url: str, country: str | None
+) -> None:
+    article = understand(replace(DOMESTIC, url=url), hints=hints)
+    assert article.countries == ((country,) if country else ())
+
+
+def test_a_named_country_beats_the_sources() -> None:
+    raw = replace(
+        DOMESTIC,
+        url="https://example.kz/n",
+        text="В Узбекистане министерство открыло центр. Узбекистан расширяет электронные услуги.",
+    )
+    assert understand(raw).countries == ("uz",)

@@ -341,3 +341,45 @@ def test_several_countries_and_a_topic_need_more_than_one_name() -> None:
         return StoryFeatures(data={**data, "topics": ["startups"], "published": "2025-10-16"})
 
     assert story.similarity(bilateral("w:srmt"), bilateral("w:srmt")) <= 0.5
+
+
+def _undated(title: str, text: str) -> StoryFeatures:
+    return understand(RawArticle(url=None, title=title, text=text)).features
+
+
+RU_2017 = (
+    "Мирзиёев подписал постановление о Рамазан хайите",
+    "Президент Шавкат Мирзиёев подписал постановление о праздновании Рамазан хайита. "
+    "20 августа 2017 года объявлено выходным днём. Фонды «Нуроний» и «Махалла» выделят "
+    "1,5 млрд сумов на помощь 12 000 семьям в Ташкенте, Самарканде и Бухаре.",
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "same"),
+    [
+        pytest.param(
+            "Mirziyoyev Ramazon hayiti to'g'risida qaror imzoladi",
+            "Prezident Shavkat Mirziyoyev Ramazon hayitini nishonlash to'g'risidagi qarorni "
+            "imzoladi. 2026-yil 20-avgust dam olish kuni deb e'lon qilindi. «Nuroniy» va "
+            "«Mahalla» jamg'armalari Toshkent, Samarqand va Buxoroda 12 000 oilaga 1,5 mlrd so'm "
+            "yordam ajratadi.",
+            False,
+            id="uz-latn-another-year",
+        ),
+        pytest.param(
+            "Mirziyoyev Ramazon hayiti to'g'risida qaror imzoladi",
+            "Prezident Shavkat Mirziyoyev Ramazon hayitini nishonlash to'g'risidagi qarorni "
+            "imzoladi. 2017-yil 20-avgust dam olish kuni deb e'lon qilindi. «Nuroniy» va "
+            "«Mahalla» jamg'armalari Toshkent, Samarqand va Buxoroda 12 000 oilaga 1,5 mlrd so'm "
+            "yordam ajratadi.",
+            True,
+            id="uz-latn-same-year",
+        ),
+    ],
+)
+def test_undated_articles_of_different_years_are_different_stories(
+    title: str, text: str, same: bool
+) -> None:
+    score = story.similarity(_undated(*RU_2017), _undated(title, text))
+    assert (score > 0.5) is same

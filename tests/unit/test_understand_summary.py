@@ -185,3 +185,85 @@ def test_sentence_ends_judged_by_the_last_word_however_long_the_sentence(
     paragraph: str, expected: list[str]
 ) -> None:
     assert sentences(paragraph) == expected
+
+
+HEADLINE_AS_LEAD = [
+    pytest.param(
+        "Минцифры Казахстана открыло в Актобе центр обработки данных на 400 стоек",
+        "Минцифры Казахстана открыло в Актобе центр обработки данных на 400 стоек. Центр "
+        "обслужит государственные информационные системы западных областей. Строительство "
+        "обошлось в 12 миллиардов тенге и заняло два года.",
+        id="ru-whole",
+    ),
+    pytest.param(
+        "The Tajik telecom regulator has approved new tariffs for mobile internet, which the three "
+        "operators say will…",
+        "The Tajik telecom regulator has approved new tariffs for mobile internet, which the "
+        "three operators say will let them invest in 4G coverage in rural districts. The decision "
+        "takes effect in May. Subscribers will pay about a tenth more for a gigabyte.",
+        id="en-cut-lead",
+    ),
+    pytest.param(
+        "Samarqandda IT Park filiali 200 nafar dasturchi uchun yangi bino oldi",
+        "Samarqandda IT Park filiali 200 nafar dasturchi uchun yangi bino oldi. Bino uch qavatli "
+        "bo'lib, unda o'quv markazi ham ishlaydi. Rezidentlar soni bir yilda ikki baravar oshdi.",
+        id="uz-latn-whole",
+    ),
+    pytest.param(
+        "Бишкекте санариптик кызматтардын жаңы борбору ачылды жана ал күнүнө миң кишини тейлейт",
+        "Бишкекте санариптик кызматтардын жаңы борбору ачылды жана ал күнүнө миң кишини тейлейт. "
+        "Борбордо жарандар паспорт жана айдоочулук күбөлүк ала алышат. Кызматтардын баары "
+        "онлайн да жеткиликтүү.",
+        id="ky-whole",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), HEADLINE_AS_LEAD)
+def test_summary_never_repeats_the_headline(title: str, text: str) -> None:
+    summary = understand(RawArticle(url=None, title=title, text=text)).summary
+    first = text.split(". ")[0]
+    assert summary
+    assert first not in summary
+    assert title.rstrip("…") not in summary
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("Чоп шуд: 24/04/2025", id="tg-published-stamp"),
+        pytest.param("Опубликовано: 12 марта 2025, 10:15", id="ru-published-stamp"),
+        pytest.param("READ: Ministers discuss cooperation in Almaty", id="en-read-also"),
+        pytest.param("Читайте: В Бишкеке открылся новый технопарк", id="ru-read-also"),
+        pytest.param("Daily News (Weekly) - - ПЕРВАЯ СТРАНИЦА -", id="ru-scan-page"),
+        pytest.param("Daryo.uz Yangiliklar har kuni siz bilan!", id="uz-site-slogan"),
+        pytest.param("Akipress.com Новости Кыргызстана", id="ru-site-name"),
+    ],
+)
+def test_more_furniture_is_boilerplate(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+def test_a_stamp_glued_to_the_lead_stays_out_of_the_summary() -> None:
+    raw = RawArticle(
+        url=None,
+        title="Дар Душанбе маркази рақамӣ кушода шуд",
+        text="Чоп шуд: 12/03/2025Дар Душанбе маркази нави хизматрасониҳои рақамӣ кушода шуд. "
+        "Дар марказ шаҳрвандон шиноснома ва дигар ҳуҷҷатҳоро онлайн мегиранд. Марказ ҳар рӯз "
+        "то 500 нафарро хизмат мерасонад.",
+    )
+    summary = understand(raw).summary
+    assert summary
+    assert "Чоп шуд" not in summary
+    assert "12/03/2025" not in summary
+
+
+def test_a_last_modified_note_stays_out_of_the_summary() -> None:
+    raw = RawArticle(
+        url=None,
+        title="Tajikistan expands 4G to the Pamirs",
+        text="Tajik operators will extend 4G coverage to twelve districts of the Pamirs this "
+        "year. (last modified Tue, 12 Dec 2017 05:47:56 GMT ) The regulator said the licences "
+        "were issued in March. Subscribers in Khorog will be the first to get the new network.",
+    )
+    assert "last modified" not in understand(raw).summary

@@ -1,0 +1,111 @@
+"""Events are proper names of events: never a headline, a generic word, a numeral or a holiday."""
+
+from __future__ import annotations
+
+import pytest
+
+from digests.understand.events import extract, key
+
+
+def names(text: str) -> list[str]:
+    return [e.name for e in extract(text, published=None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Депутаты обсудили бюджет на 12-ом заседании комиссии.", id="ru-numeral"),
+        pytest.param(
+            "2026-жылдагы конференцияга катышуучулар каттала башташты.", id="ky-numeral-year"
+        ),
+        pytest.param(
+            "В Бишкеке отметили День республики: на площади прошёл концерт.", id="ru-holiday"
+        ),
+        pytest.param("Qurbon hayit tadbirlari butun mamlakatda o'tkaziladi.", id="uz-holiday"),
+        pytest.param(
+            "The delegation visited the Conference and Exhibition on Monday.", id="en-generic"
+        ),
+        pytest.param(
+            "Milliy teleradiokompaniya va boshqa OAVlar bayram tadbirlarini yoritadi.",
+            id="uz-inflected-acronym",
+        ),
+        pytest.param(
+            "HALKARA SERGI TÄZE MÜMKINÇILIKLERI AÇDY\nSergi Aşgabatda geçdi.", id="tk-shouted"
+        ),
+        pytest.param("Prezident forumida so'zga chiqdi.", id="uz-sentence-start-word"),
+        pytest.param("UzA, Tashkent, 24 Sep 2008 – The Forum continues.", id="en-month-abbr"),
+        pytest.param("Ministr Annaýewiň alyp baran maslahaty geçirildi.", id="tk-someones-meeting"),
+        pytest.param("Ашгабатта Халықаралық көрмесі ашылды.", id="kk-generic-head"),
+    ],
+)
+def test_not_an_event(text: str) -> None:
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "Shu hafta Toshkent xalqaro innovatsiya forumi boshlandi.",
+            "Toshkent xalqaro innovatsiya forumi",
+            id="uz-latn",
+        ),
+        pytest.param(
+            "Ертең Бишкекте Евразия санариптик форуму ачылат.",
+            "Евразия санариптик форуму",
+            id="ky",
+        ),
+        pytest.param(
+            "Кеше Шымкент IT көрмесі ашылды.",
+            "Шымкент IT көрмесі",
+            id="kk",
+        ),
+        pytest.param(
+            "Ҳафта охирида Бухоро рақамли иқтисодиёт форумида 300 киши қатнашди.",
+            "Бухоро рақамли иқтисодиёт форуми",
+            id="uz-cyrl-with-case-ending",
+        ),
+        pytest.param(
+            "Ashgabat hosted the Digital Turkmenistan Forum Opens ceremony.",
+            "Digital Turkmenistan Forum",
+            id="en-headline-verb",
+        ),
+    ],
+)
+def test_a_proper_name_is_an_event(text: str, name: str) -> None:
+    assert names(text) == [name]
+
+
+def test_editions_of_different_years_stay_apart() -> None:
+    found = extract(
+        "Astana Tech Week 2024 gathered 3,000 guests; Astana Tech Week 2025 expects twice as many.",
+        published=None,
+    )
+    assert sorted(e.key for e in found) == ["astana-tech-week-2024", "astana-tech-week-2025"]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        pytest.param("Digital Bridge-2026", "Цифровой мост 2026", id="en-ru"),
+        pytest.param("Digital Bridge 2026", "Цифрлық көпір-2026", id="en-kk"),
+        pytest.param("Türkmentel-2025", "Туркментел 2025", id="tk-ru"),
+        pytest.param("ICT Week 2025", "Неделя ИКТ 2025", id="en-ru-acronym"),
+        pytest.param("Tashkent International Investment Forum 2024", "TIIF 2024", id="acronym"),
+    ],
+)
+def test_one_event_in_any_language_has_one_key(one: str, other: str) -> None:
+    assert key(one) == key(other)
+
+
+def test_different_editions_keep_their_years() -> None:
+    assert key("Цифровой мост 2025") != key("Digital Bridge 2026")
+
+
+def test_an_event_carries_the_other_names_the_text_gives_it() -> None:
+    (event,) = extract(
+        "Türkmentel-2025 sergisi Aşgabatda açyldy. Sergi «Туркментел-2025» ady bilen hem tanalýar.",
+        published=None,
+    )
+    assert event.key == "turkmentel-2025"
+    assert {event.name, *event.aliases} == {"Türkmentel-2025", "Туркментел-2025"}
