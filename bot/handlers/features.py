@@ -1,0 +1,13 @@
+"""Registration of issue 14's features: inline sharing, calendars, trends, sources in and out."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, InlineQueryHandler
+
+from bot.handlers import calendar, inline
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Register the handlers, before the catch-all fallbacks of bot.handlers."""
+    app.add_handler(InlineQueryHandler(inline.answer))
+    app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
