@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, InlineQueryHandler
 
-from bot.handlers import calendar, inline
+from bot.handlers import calendar, inline, reminders
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Register the handlers, before the catch-all fallbacks of bot.handlers."""
     app.add_handler(InlineQueryHandler(inline.answer))
     app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
+    app.add_handler(CallbackQueryHandler(reminders.toggle, pattern=r"^rem:[01]$"))
