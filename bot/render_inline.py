@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions
 from telegram.constants import ParseMode
 
-from bot import i18n, render
+from bot import i18n, render, render_coverage
+from bot.services.coverage import Coverage
 from bot.services.inline import InlineAnswer
 from storage.lookups import StoryView
 
@@ -23,16 +24,22 @@ def description(view: StoryView, lang: str) -> str:
     return render.shorten(line, MAX_DESCRIPTION)
 
 
-def result(view: StoryView, lang: str) -> InlineQueryResultArticle:
-    """Render one story as an article result whose message is the story's card."""
+def result(view: StoryView, lang: str, cov: Coverage | None = None) -> InlineQueryResultArticle:
+    """Render one story as an article result whose message is the story's card, with who
+    covered it and a button to every version."""
     url = view.url if view.url and view.url.startswith(("http://", "https://")) else None
+    text = render.story(view, lang)
+    told = render_coverage.summary(cov, _shown_source(view), lang) if cov else ""
+    if told:
+        text = f"{text}\n{told}"
     return InlineQueryResultArticle(
         id=f"s{view.story_id}",
         title=render.shorten(view.title, MAX_RESULT_TITLE) or "…",
         description=description(view, lang) or None,
         url=url,
+        reply_markup=render_coverage.button(cov, lang) if cov else None,
         input_message_content=InputTextMessageContent(
-            render.story(view, lang),
+            text,
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=url is None),
         ),
@@ -41,4 +48,11 @@ def result(view: StoryView, lang: str) -> InlineQueryResultArticle:
 
 def results(found: InlineAnswer) -> list[InlineQueryResultArticle]:
     """Render a page of stories as inline results (at most one per story)."""
-    return [result(view, found.lang) for view in found.page.stories]
+    return [
+        result(view, found.lang, found.coverage.get(view.story_id)) for view in found.page.stories
+    ]
+
+
+def _shown_source(view: StoryView) -> str | None:
+    """The outlet of the version shown (the reader's): StoryView lists it first."""
+    return view.sources[0] if view.sources else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, InlineQueryHandler
 
-from bot.handlers import calendar, inline, reminders
+from bot.handlers import calendar, coverage, inline, reminders
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -12,3 +12,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(InlineQueryHandler(inline.answer))
     app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
     app.add_handler(CallbackQueryHandler(reminders.toggle, pattern=r"^rem:[01]$"))
+    app.add_handler(CallbackQueryHandler(coverage.versions, pattern=r"^cv:\d{1,12}$"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n
+from bot.services import coverage
 from storage import lookups
 from storage import search as fts
 
@@ -23,6 +24,7 @@ class InlineAnswer:
 
     lang: str
     page: lookups.StoryPage
+    coverage: dict[int, coverage.Coverage] = field(default_factory=dict)
 
     @property
     def next_offset(self) -> str:
@@ -79,4 +81,5 @@ async def answer(
             page = lookups.StoryPage(stories=(), offset=start, limit=limit, has_more=False)
         else:
             page = await search_stories(session, words, limit=limit, offset=start, reader_lang=lang)
-    return InlineAnswer(lang=lang, page=page)
+        told = await coverage.of_stories(session, [v.story_id for v in page.stories])
+    return InlineAnswer(lang=lang, page=page, coverage=told)

@@ -231,6 +231,7 @@ class BotAPIServer:
         self.inline_queries: dict[str, JSON] = {}  # inline query id → the query delivered
         self.inline_answers: dict[str, JSON] = {}  # inline query id → answerInlineQuery params
         self.files: list[SentFile] = []  # documents and photos the bot sent, in order
+        self.inline_messages: dict[str, JSON] = {}  # inline_message_id → text and markup
         self._uploads: dict[str, bytes] = {}  # file_id → bytes of a document a user sent
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
@@ -369,6 +370,36 @@ class BotAPIServer:
         inline: JSON = {"id": query_id, "from": user, "query": query, "offset": offset}
         self.inline_queries[query_id] = inline
         self._push({"inline_query": inline})
+        return query_id
+
+    def choose_inline_result(self, query_id: str, result_id: str) -> str:
+        """Send the chosen result of an answered inline query (the user taps it); return
+        its inline_message_id. The message carries the result's text and keyboard."""
+        answer = self.inline_answers[query_id]
+        [result] = [r for r in answer["results"] if r["id"] == result_id]
+        inline_id = f"im{len(self.inline_messages) + 1}"
+        content = result.get("input_message_content") or {}
+        self.inline_messages[inline_id] = {
+            "text": content.get("message_text", ""),
+            "reply_markup": result.get("reply_markup"),
+            "edits": 0,
+        }
+        return inline_id
+
+    def push_inline_callback(self, user: JSON, inline_message_id: str, data: str) -> str:
+        """Deliver a press on a button under a message sent via inline mode."""
+        query_id = str(next(self._callback_ids))
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "chat_instance": "inline",
+                    "inline_message_id": inline_message_id,
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
     def push_document(
@@ -832,7 +863,20 @@ class BotAPIServer:
         )
         return raw
 
-    def _m_editMessageText(self, params: JSON) -> JSON:
+    def _m_editMessageText(self, params: JSON) -> JSON | bool:
+        inline_id = params.get("inline_message_id")
+        if inline_id:
+            shared = self.inline_messages.get(str(inline_id))
+            if shared is None:
+                raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+            self._check_text(params)
+            self._check_markup(params)
+            shared.update(
+                text=params["text"],
+                reply_markup=_as_json(params.get("reply_markup")),
+                edits=shared["edits"] + 1,
+            )
+            return True  # Telegram answers True for inline messages
         chat_id = self._chat_id(params)
         message_id = _as_int(params.get("message_id")) or 0
         sent = self.messages.get((chat_id, message_id))
