@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, InlineQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler
 
-from bot.handlers import calendar, coverage, inline, reminders
+from bot.handlers import calendar, coverage, inline, reminders, trends
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Register the handlers, before the catch-all fallbacks of bot.handlers."""
     app.add_handler(InlineQueryHandler(inline.answer))
+    app.add_handler(CommandHandler("trends", trends.trends_))
     app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
     app.add_handler(CallbackQueryHandler(reminders.toggle, pattern=r"^rem:[01]$"))
     app.add_handler(CallbackQueryHandler(coverage.versions, pattern=r"^cv:\d{1,12}$"))
