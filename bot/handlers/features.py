@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
-from bot.handlers import calendar, coverage, inline, reminders, trends
+from bot.handlers import calendar, coverage, inline, opml, reminders, trends
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -14,3 +21,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
     app.add_handler(CallbackQueryHandler(reminders.toggle, pattern=r"^rem:[01]$"))
     app.add_handler(CallbackQueryHandler(coverage.versions, pattern=r"^cv:\d{1,12}$"))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, opml.upload))

@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -544,7 +544,7 @@ class BotAPIServer:
                 if request is None:
                     break
                 ctype = "application/json"
-                if request[0].startswith(f"/file/bot{self.token}/"):
+                if unquote(request[0]).startswith(f"/file/bot{self.token}/"):
                     data = self.file_bytes(request[0])
                     status, body = (200, data) if data is not None else (404, b"Not Found")
                     ctype = "application/octet-stream"
