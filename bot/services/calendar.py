@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,11 @@ from storage import lookups, models, subscriptions
 logger = logging.getLogger(__name__)
 
 STORIES_LISTED = 5
+COMING_AT_MOST = 100  # events in one "coming events" file: months ahead for the region
+CACHE_SIZE = 256
+# The coming-events file of a country set and language, built once an hour per database
+# (icalendar takes about a millisecond an event); one event's file is built each time.
+_coming: OrderedDict[tuple[object, ...], CalendarFile | None] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +97,23 @@ async def coming_calendar(
     it has no subscription, or one without countries); None when none is coming."""
     async with db() as session:
         sub = await subscriptions.get(session, chat_id)
-        wanted = sub.countries if sub is not None else ()
-        found = await stored.coming_events(session, today=now.date(), countries=wanted)
+        wanted = tuple(sorted(sub.countries)) if sub is not None else ()
+        bind = db.kw.get("bind")
+        key = (str(getattr(bind, "url", id(db))), wanted, reader_lang, now.strftime("%Y-%m-%dT%H"))
+        if key in _coming:
+            _coming.move_to_end(key)
+            return _coming[key]
+        found = await stored.coming_events(
+            session, today=now.date(), countries=wanted, limit=COMING_AT_MOST
+        )
         links = await stored.newest_links(session, [ev.id for ev in found])
-    if not found:
-        return None
-    title = i18n.t(reader_lang, "calendar.coming_title")
-    entries = [_entry(ev, links.get(ev.id), reader_lang) for ev in found]
-    data = calendar.ics(entries, name=title, now=now)
-    return CalendarFile("chaikhana-events.ics", data, title, len(entries))
+    built: CalendarFile | None = None
+    if found:
+        title = i18n.t(reader_lang, "calendar.coming_title")
+        entries = [_entry(ev, links.get(ev.id), reader_lang) for ev in found]
+        data = calendar.ics(entries, name=title, now=now)
+        built = CalendarFile("chaikhana-events.ics", data, title, len(entries))
+    _coming[key] = built
+    while len(_coming) > CACHE_SIZE:
+        _coming.popitem(last=False)
+    return built

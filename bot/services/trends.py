@@ -149,7 +149,7 @@ async def trends(
         from bot import render
 
         lines = [charts.Series(render.country_name(c, lang), v) for c, v in series.items()]
-        bars = [(render.topic_label(k, lang), n) for k, n in topics]
+        bars = [(render.shorten(render.topic_label(k, lang), 24), n) for k, n in topics]
         png = await asyncio.to_thread(
             charts.lines_and_bars,
             title=i18n.t(lang, "trends.title"),
