@@ -81,5 +81,8 @@ async def answer(
             page = lookups.StoryPage(stories=(), offset=start, limit=limit, has_more=False)
         else:
             page = await search_stories(session, words, limit=limit, offset=start, reader_lang=lang)
-        told = await coverage.of_stories(session, [v.story_id for v in page.stories])
+        # Only a story told by two outlets or more has a coverage line to show.
+        told = await coverage.of_stories(
+            session, [v.story_id for v in page.stories if len(v.sources) > 1]
+        )
     return InlineAnswer(lang=lang, page=page, coverage=told)
