@@ -1,36 +1,12 @@
-"""Reminder messages and the reminders toggle, in the reader's language."""
+"""The event reminders toggle under /subscribe and /settings, in the reader's language."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import i18n, render
+from bot import render
 from bot.i18n import t
 from bot.render import Reply
-
-
-def reminder(
-    kind: str,
-    *,
-    name: str,
-    start: date,
-    end: date | None,
-    place: str | None,
-    country: str | None,
-    lang: str,
-) -> str:
-    """Render one reminder: tomorrow ("before") or today ("open"), the dates, the place."""
-    head = t(lang, "reminder.tomorrow" if kind == "before" else "reminder.today")
-    lines = [f"🔔 {render.esc(head)}: <b>{render.esc(render.shorten(name, 200))}</b>"]
-    details = [i18n.format_dates(start, end, lang), render.esc(place or "")]
-    if country:
-        details.append(f"{render.flag(country)} {render.esc(render.country_name(country, lang))}")
-    lines.append(" · ".join(d for d in details if d))
-    command = render.esc(render.shorten(name, 60))
-    lines.append(render.esc(t(lang, "reminder.more")) + f" <code>/event {command}</code>")
-    return "\n".join(lines)
 
 
 def toggle_button(on: bool, lang: str) -> InlineKeyboardButton:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import render_reminders
+from bot import reminder_text
 from storage import models, outbox
 from storage import reminders as stored
 
@@ -114,7 +114,7 @@ async def plan_reminders(db: async_sessionmaker[AsyncSession], *, now: datetime)
                         continue
                     digest_id = texts.get((event.id, kind, who.ui_lang))
                     if digest_id is None:
-                        text = render_reminders.reminder(
+                        text = reminder_text.reminder(
                             kind,
                             name=event.name,
                             start=event.start,
