@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -112,9 +111,7 @@ def test_entities_are_not_expanded_nor_fetched() -> None:
 
 def test_100000_outlines_read_the_first_5000_refuse_the_rest_in_one_line() -> None:
     body = "".join(f'<outline text="f{i}" xmlUrl="https://f.example/{i}"/>' for i in range(100_000))
-    started = time.perf_counter()
     found = opml.read(doc(body))
-    assert time.perf_counter() - started < 5
     assert len(found.sources) == opml.MAX_OUTLINES
     assert found.refused == ["outlines 5001-100000: more than 5000 in one file"]
 
