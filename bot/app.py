@@ -15,7 +15,7 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import channels, handlers, i18n, jobs, metrics, render
+from bot import channels, handlers, i18n, jobs, metrics, reminder_jobs, render
 from bot.config import Config, fetch_policy
 from bot.context import BotData, ChaikhanaContext, ChatData
 from bot.delivery import Sender
@@ -80,6 +80,7 @@ def build_application(  # type: ignore[type-arg]
         metrics.instrument(app)
         data.readiness = Readiness(db_every=cfg.metrics.refresh, jobs=_watched_jobs(cfg))
     jobs.schedule(app)
+    reminder_jobs.schedule(app)  # event reminders, through the same outbox
     return app
 
 

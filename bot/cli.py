@@ -20,8 +20,7 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot import logs
-from bot import healthcheck
+from bot import cli_sources, healthcheck, logs
 from bot.config import Config, ConfigError, fetch_policy, load_config
 from bot.services import maintenance
 from bot.services import status as status_service
@@ -139,6 +138,8 @@ def _article_line(outcome: Outcome) -> str:
 async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
     """Add, list, remove or fetch sources."""
     async with open_runtime(cfg) as rt:
+        if args.action in ("import", "export"):
+            return await cli_sources.run(args, rt.db)
         if args.action == "add":
             try:
                 async with rt.db() as session, session.begin():
@@ -486,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("ref")
     fetch = src_sub.add_parser("fetch", help="poll the sources that are due")
     fetch.add_argument("--all", action="store_true", help="poll every source, due or not")
+    cli_sources.add_parsers(src_sub)  # import FILE.opml | --starter, export
     src.set_defaults(handler=cmd_sources)
 
     database = sub.add_parser("db", help="database maintenance")

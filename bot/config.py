@@ -42,6 +42,7 @@ class TelegramConfig(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates long-poll seconds")
     max_retries: int = Field(default=3, ge=0, le=10, description="retries of a 429 answer")
     page_size: int = Field(default=5, ge=1, le=10, description="stories per lookup reply")
+    inline_cache_time: int = Field(default=30, ge=0, le=3600, description="inline answer cache")
 
 
 class DatabaseConfig(_Section):

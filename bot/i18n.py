@@ -12,7 +12,7 @@ import logging
 import string
 import tomllib
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,12 @@ def babel_locale(lang: str) -> Locale:
 def format_date(value: date | datetime, lang: str) -> str:
     """Format a date the way a reader of ``lang`` writes it (``7 апр. 2026 г.``)."""
     day = value.date() if isinstance(value, datetime) else value
+    return _format_day(day, lang)
+
+
+@lru_cache(maxsize=8192)
+def _format_day(day: date, lang: str) -> str:
+    # Babel takes about 0.3 ms a date; a page of stories has a few distinct days.
     return _babel_format_date(day, "medium", locale=babel_locale(lang))
 
 

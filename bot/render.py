@@ -206,6 +206,7 @@ HELP_COMMANDS = (
     "search",
     "latest",
     "topic",
+    "trends",
     "subscribe",
     "settings",
     "digest",

@@ -342,8 +342,21 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # "digest", or "reminder" (an event's reminder: its texts are a Digest row too)
+    kind: Mapped[str] = mapped_column(String(16), default="digest", server_default="digest")
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries", lazy="raise")
+
+
+class EventReminder(Base):
+    """A subscription that asked to be reminded of its countries' events."""
+
+    __tablename__ = "event_reminders"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Digest(Base):

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, buttons, commands, subscribe
+from bot.handlers import admin, buttons, commands, features, subscribe
 from bot.handlers.common import load_chat_lang
 from bot.handlers.errors import on_error
 
@@ -36,6 +36,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("lang", commands.lang_))
     subscribe.register(app)  # /subscribe … /unsubscribe, their buttons, typed answers
     admin.register(app)  # /channel, /stats, /sources, /broadcast_preview
+    features.register(app)  # inline mode, calendars, trends, OPML
 
     app.add_handler(CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:\d+$"))

@@ -16,6 +16,7 @@ from telegram.ext import Application, CommandHandler
 from bot import channels
 from bot import render_subscribe as screens
 from bot.context import ChaikhanaContext
+from bot.handlers import trends as trend_handlers
 from bot.handlers.commands import unknown
 from bot.handlers.common import argument, lang, send
 from bot.handlers.subscribe import apply_words, now, parse_words, save_draft
@@ -134,6 +135,7 @@ async def stats(update: Update, context: ChaikhanaContext) -> None:
         counted = await subscriptions.stats(session, now=now(context))
         records = await sources.list_all(session)
     await send(update, context, screens.stats(counted, records, lang(update, context)))
+    await trend_handlers.activity_chart(update, context)  # the same, drawn over recent days
 
 
 @admins_only

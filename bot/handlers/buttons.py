@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot import i18n, render
+from bot import i18n, render, render_calendar
 from bot.context import ChaikhanaContext
 from bot.handlers.common import edit, lang
 from storage import lookups
@@ -77,7 +77,9 @@ async def event_page(update: Update, context: ChaikhanaContext) -> None:
             offset=_offset(offset),
             reader_lang=ui,
         )
-    await edit(update, context, render.event_card(card, "", ui))
+    await edit(
+        update, context, render_calendar.event_reply(render.event_card(card, "", ui), card, ui)
+    )
 
 
 async def search_page(update: Update, context: ChaikhanaContext) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot import render
+from bot import render, render_calendar
 from bot.context import ChaikhanaContext
 from bot.handlers.common import argument, lang, send
 from storage import lookups
@@ -59,14 +59,19 @@ async def event(update: Update, context: ChaikhanaContext) -> None:
         card = await lookups.event_card(
             session, name, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(update, context, render.event_card(card, name, ui))
+    await send(
+        update, context, render_calendar.event_reply(render.event_card(card, name, ui), card, ui)
+    )
 
 
 async def events(update: Update, context: ChaikhanaContext) -> None:
     """List upcoming and recent events, soonest first."""
     async with context.db() as session:
         found = await lookups.events(session, today=datetime.now(UTC).date(), limit=10)
-    await send(update, context, render.events(found, lang(update, context)))
+    ui, today = lang(update, context), datetime.now(UTC).date()
+    await send(
+        update, context, render_calendar.events_reply(render.events(found, ui), found, ui, today)
+    )
 
 
 async def search(update: Update, context: ChaikhanaContext) -> None:

@@ -16,13 +16,14 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import i18n, render
+from bot import i18n, render, render_reminders
 from bot import render_subscribe as screens
 from bot.context import ChaikhanaContext, ChatData
 from bot.handlers.common import argument, clean, edit, lang, send, topic_thread
 from bot.render import Reply
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
+from bot.services import reminders
 from digests.schedule import CADENCES, parse_time, parse_timezone, parse_weekday
 from digests.understand import countries
 from storage import subscriptions
@@ -259,7 +260,9 @@ async def _subscribe_now(
         view = await subscriptions.get(session, chat.id)
         draft = apply_words(words, _start_draft(view, topic_thread(update)))
         saved = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
-    await send(update, context, screens.saved(saved, ui, new=view is None or view.cancelled))
+        on = await reminders.reminders_on(session, chat.id)
+    reply = screens.saved(saved, ui, new=view is None or view.cancelled)
+    await send(update, context, render_reminders.with_toggle(reply, on, ui))
 
 
 def _toggle(chosen: list[str], value: str, allowed: tuple[str, ...]) -> list[str]:
@@ -338,8 +341,10 @@ async def confirm(update: Update, context: ChaikhanaContext) -> None:
     async with context.db() as session, session.begin():
         before = await subscriptions.get(session, chat.id)
         view = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
+        on = await reminders.reminders_on(session, chat.id)
     context.chat.draft = None
-    await edit(update, context, screens.saved(view, ui, new=before is None or before.cancelled))
+    reply = screens.saved(view, ui, new=before is None or before.cancelled)
+    await edit(update, context, render_reminders.with_toggle(reply, on, ui))
 
 
 async def cancel_flow(update: Update, context: ChaikhanaContext) -> None:
@@ -394,7 +399,9 @@ async def settings(update: Update, context: ChaikhanaContext) -> None:
         return
     async with context.db() as session:
         view = await subscriptions.get(session, chat.id)
-    await send(update, context, screens.settings(view, lang(update, context)))
+        on = await reminders.reminders_on(session, chat.id)
+    ui = lang(update, context)
+    await send(update, context, render_reminders.with_toggle(screens.settings(view, ui), on, ui))
 
 
 async def edit_settings(update: Update, context: ChaikhanaContext) -> None:

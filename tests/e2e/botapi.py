@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,19 @@ class SentMessage:
     edits: int = 0
 
 
+@dataclass(slots=True)
+class SentFile:
+    """A document or photo the bot uploaded, with its caption."""
+
+    method: str
+    chat_id: int
+    message_id: int
+    filename: str
+    data: bytes
+    caption: str
+    reply_markup: JSON | None
+
+
 class BotAPIServer:
     """A loopback Bot API server: start it, point the bot's base_url at it, push updates."""
 
@@ -214,6 +227,12 @@ class BotAPIServer:
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(1)
+        self._inline_ids = itertools.count(1)
+        self.inline_queries: dict[str, JSON] = {}  # inline query id → the query delivered
+        self.inline_answers: dict[str, JSON] = {}  # inline query id → answerInlineQuery params
+        self.files: list[SentFile] = []  # documents and photos the bot sent, in order
+        self.inline_messages: dict[str, JSON] = {}  # inline_message_id → text and markup
+        self._uploads: dict[str, bytes] = {}  # file_id → bytes of a document a user sent
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
         self._sent_all: deque[float] = deque()
@@ -345,6 +364,67 @@ class BotAPIServer:
         )
         return query_id
 
+    def push_inline_query(self, user: JSON, query: str, *, offset: str = "") -> str:
+        """Deliver an inline query (a user typing ``@bot query`` in any chat); return its id."""
+        query_id = f"iq{next(self._inline_ids)}"
+        inline: JSON = {"id": query_id, "from": user, "query": query, "offset": offset}
+        self.inline_queries[query_id] = inline
+        self._push({"inline_query": inline})
+        return query_id
+
+    def choose_inline_result(self, query_id: str, result_id: str) -> str:
+        """Send the chosen result of an answered inline query (the user taps it); return
+        its inline_message_id. The message carries the result's text and keyboard."""
+        answer = self.inline_answers[query_id]
+        [result] = [r for r in answer["results"] if r["id"] == result_id]
+        inline_id = f"im{len(self.inline_messages) + 1}"
+        content = result.get("input_message_content") or {}
+        self.inline_messages[inline_id] = {
+            "text": content.get("message_text", ""),
+            "reply_markup": result.get("reply_markup"),
+            "edits": 0,
+        }
+        return inline_id
+
+    def push_inline_callback(self, user: JSON, inline_message_id: str, data: str) -> str:
+        """Deliver a press on a button under a message sent via inline mode."""
+        query_id = str(next(self._callback_ids))
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "chat_instance": "inline",
+                    "inline_message_id": inline_message_id,
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def push_document(
+        self, chat: JSON, user: JSON, data: bytes, *, file_name: str, mime_type: str
+    ) -> JSON:
+        """Deliver a message carrying a document; getFile and the file URL serve its bytes."""
+        self._chats[chat["id"]] = chat
+        file_id = f"doc{len(self._uploads) + 1}"
+        self._uploads[file_id] = data
+        message: JSON = {
+            "message_id": next(self._message_ids[chat["id"]]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": len(data),
+            },
+        }
+        self._push({"message": message})
+        return message
+
     def push_member_update(self, chat: JSON, user: JSON, new_status: str) -> None:
         """Deliver a my_chat_member update (the bot added to or removed from a chat)."""
         self._chats[chat["id"]] = chat
@@ -463,11 +543,17 @@ class BotAPIServer:
                 request = await _read_request(reader)
                 if request is None:
                     break
-                status, payload = await self._dispatch(*request)
-                body = json.dumps(payload, ensure_ascii=False).encode()
+                ctype = "application/json"
+                if unquote(request[0]).startswith(f"/file/bot{self.token}/"):
+                    data = self.file_bytes(request[0])
+                    status, body = (200, data) if data is not None else (404, b"Not Found")
+                    ctype = "application/octet-stream"
+                else:
+                    status, payload = await self._dispatch(*request)
+                    body = json.dumps(payload, ensure_ascii=False).encode()
                 head = (
                     f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
-                    "Content-Type: application/json\r\n"
+                    f"Content-Type: {ctype}\r\n"
                     f"Content-Length: {len(body)}\r\n"
                     "Connection: keep-alive\r\n\r\n"
                 )
@@ -523,7 +609,7 @@ class BotAPIServer:
             "username": self.bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,  # as after /setinline in BotFather
         }
 
     def _m_getMe(self, params: JSON) -> JSON:
@@ -616,6 +702,123 @@ class BotAPIServer:
         self._chat(self._chat_id(params))
         return True
 
+    def _m_answerInlineQuery(self, params: JSON) -> bool:
+        query_id = str(params.get("inline_query_id") or "")
+        if query_id not in self.inline_queries:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if query_id in self.inline_answers:
+            raise ApiError(400, "Bad Request: QUERY_ID_INVALID")  # answered once only
+        results = _as_json(params.get("results"))
+        if not isinstance(results, list):
+            raise ApiError(400, "Bad Request: can't parse inline query results")
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        if len(str(params.get("next_offset") or "").encode()) > 64:
+            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        seen: set[str] = set()
+        for result in results:
+            rid = str(result.get("id") or "")
+            if not 1 <= len(rid.encode()) <= 64:
+                raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+            if rid in seen:
+                raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+            seen.add(rid)
+            if result.get("type") == "article" and not str(result.get("title") or "").strip():
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            if "message_text" in content:
+                self._check_text(
+                    {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+                )
+            self._check_markup({"reply_markup": result.get("reply_markup")})
+        self.inline_answers[query_id] = {**params, "results": results}
+        return True
+
+    def _m_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self._uploads:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = len(self._uploads[file_id])
+        if size > 20 * 1024 * 1024:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": size,
+            "file_path": f"documents/{file_id}",
+        }
+
+    def _m_sendDocument(self, params: JSON) -> JSON:
+        return self._send_file("sendDocument", "document", params, max_bytes=50 * 1024 * 1024)
+
+    def _m_sendPhoto(self, params: JSON) -> JSON:
+        return self._send_file("sendPhoto", "photo", params, max_bytes=10 * 1024 * 1024)
+
+    def _send_file(self, method: str, field_name: str, params: JSON, *, max_bytes: int) -> JSON:
+        chat_id = self._chat_id(params)
+        chat = self._chat(chat_id)
+        uploaded = (params.get("_files") or {}).get(field_name)
+        if uploaded is None:
+            raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
+        filename, data = uploaded
+        if not data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(data) > max_bytes:
+            raise ApiError(413, "Request Entity Too Large")
+        if field_name == "photo" and not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption") or "")
+        if caption:
+            visible = caption
+            if params.get("parse_mode") == "HTML":
+                try:
+                    visible = parse_html(caption)
+                except ParseError as err:
+                    raise ApiError(400, f"Bad Request: can't parse entities: {err}") from None
+            if utf16_len(visible) > 1024:
+                raise ApiError(400, "Bad Request: message caption is too long")
+        self._check_markup(params)
+        self._check_flood(chat_id)
+        message_id = next(self._message_ids[chat_id])
+        raw: JSON = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._me(),
+        }
+        if caption:
+            raw["caption"] = caption
+        if field_name == "photo":
+            raw["photo"] = [
+                {
+                    "file_id": f"p{message_id}",
+                    "file_unique_id": f"up{message_id}",
+                    "width": 1,
+                    "height": 1,
+                    "file_size": len(data),
+                }
+            ]
+        else:
+            raw["document"] = {
+                "file_id": f"d{message_id}",
+                "file_unique_id": f"ud{message_id}",
+                "file_name": filename,
+                "file_size": len(data),
+            }
+        markup = _as_json(params.get("reply_markup"))
+        self.files.append(
+            SentFile(method, chat_id, message_id, filename, data, caption, markup or None)
+        )
+        return raw
+
+    def file_bytes(self, path: str) -> bytes | None:
+        """Return the bytes behind a getFile path, or None."""
+        _, _, file_id = path.rpartition("/")
+        return self._uploads.get(file_id)
+
     def _m_answerCallbackQuery(self, params: JSON) -> bool:
         text = params.get("text") or ""
         if len(text) > 200:
@@ -660,7 +863,20 @@ class BotAPIServer:
         )
         return raw
 
-    def _m_editMessageText(self, params: JSON) -> JSON:
+    def _m_editMessageText(self, params: JSON) -> JSON | bool:
+        inline_id = params.get("inline_message_id")
+        if inline_id:
+            shared = self.inline_messages.get(str(inline_id))
+            if shared is None:
+                raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+            self._check_text(params)
+            self._check_markup(params)
+            shared.update(
+                text=params["text"],
+                reply_markup=_as_json(params.get("reply_markup")),
+                edits=shared["edits"] + 1,
+            )
+            return True  # Telegram answers True for inline messages
         chat_id = self._chat_id(params)
         message_id = _as_int(params.get("message_id")) or 0
         sent = self.messages.get((chat_id, message_id))
@@ -845,9 +1061,17 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, JSON] | None
 def _parse_multipart(body: bytes, ctype: str) -> JSON:
     boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
     params: JSON = {}
+    files: dict[str, tuple[str, bytes]] = {}
     for part in body.split(b"--" + boundary):
         head, _, value = part.partition(b"\r\n\r\n")
         m = re.search(rb'name="([^"]+)"', head)
         if m and b"filename=" not in head:
             params[m.group(1).decode()] = value.rstrip(b"\r\n").decode("utf-8", "replace")
+        elif m:
+            # A file's bytes end with the CRLF before the next boundary, and only that.
+            data = value[:-2] if value.endswith(b"\r\n") else value
+            name = re.search(rb'filename="([^"]*)"', head)
+            files[m.group(1).decode()] = (name.group(1).decode() if name else "", data)
+    if files:
+        params["_files"] = files
     return params

@@ -277,7 +277,14 @@ async def test_settings_edits_countries_and_schedule_and_pauses(
     await chat.send("/subscribe kz ai 08:30")
     [settings] = await chat.send("/settings")
     assert "Your subscription" in settings.text and "Kazakhstan" in settings.text
-    assert [d for _, d in buttons(settings)] == ["sb:e:c", "sb:e:t", "sb:e:s", "sb:p", "sb:u"]
+    assert [d for _, d in buttons(settings)] == [
+        "sb:e:c",
+        "sb:e:t",
+        "sb:e:s",
+        "sb:p",
+        "sb:u",
+        "rem:1",  # and the event reminders choice
+    ]
 
     await press_all(chat, settings, "sb:e:c")
     assert label(settings, "sb:c:kz").startswith("✅") and label(settings, "sb:go:confirm")

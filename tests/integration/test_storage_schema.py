@@ -135,3 +135,25 @@ async def test_sqlite_engine_uses_one_hop_cursors(sqlite_db: Database) -> None:
         )
     assert rows == [(1,), (2,)]
     assert many.rowcount == 2
+
+
+async def test_reminders_migration_downgrades_and_upgrades_again(db: Database) -> None:
+    """0006 has a working downgrade on both databases (batch mode on SQLite)."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    def down_and_up(connection: Connection) -> tuple[set[str], set[str]]:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+        after_down = _table_names(connection)
+        columns = {c["name"] for c in inspect(connection).get_columns("deliveries")}
+        command.upgrade(config, "head")
+        return after_down, columns
+
+    async with db.engine.begin() as conn:
+        tables, columns = await conn.run_sync(down_and_up)
+    assert "event_reminders" not in tables and "kind" not in columns
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_differences) == []

@@ -1,0 +1,26 @@
+"""The "every version" button (``cv:<story id>``): list each outlet's version with its link."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import render_coverage
+from bot.context import ChaikhanaContext
+from bot.handlers.common import edit, lang
+from bot.services import coverage
+
+logger = logging.getLogger(__name__)
+
+
+async def versions(update: Update, context: ChaikhanaContext) -> None:
+    """Show every version of a story in place of the message (a shared one too)."""
+    query = update.callback_query
+    assert query is not None
+    _, _, story = (query.data or "").partition(":")
+    found = await coverage.of_story(context.db, int(story)) if story.isdigit() else None
+    reply = render_coverage.versions(found, lang(update, context))
+    if query.inline_message_id is not None:  # a message shared with @bot: one text only
+        reply = type(reply)(reply.texts[:1], reply.keyboard, reply.preview)
+    await edit(update, context, reply)
