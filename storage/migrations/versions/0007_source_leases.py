@@ -5,7 +5,7 @@ Adds ``sources.claimed_by`` (the instance polling the source now) and
 if the claimer died). A finished poll, successful or not, clears both.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 Create Date: 2026-12-03 13:45:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
