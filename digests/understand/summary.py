@@ -38,8 +38,6 @@ _DATE_IN_LINE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{
 def summarize(paragraphs: list[str], title: str = "") -> str:
     """Return 2–3 sentences (at most 400 characters) that say what the article reports."""
     title_key = fold(" ".join(title.split()))
-    # the title as it reads inside a sentence: no closing punctuation, three words at least
-    headline = title_key.rstrip(" .!?…") if title_key.count(" ") >= 2 else ""
     folded = [fold(" ".join(p.split())) for p in paragraphs]
     candidates: list[tuple[int, str, bool]] = []
     for k, para in enumerate(paragraphs):
@@ -63,8 +61,6 @@ def summarize(paragraphs: list[str], title: str = "") -> str:
                 depth = max(depth, 0)
             if sentence.count(" ") + 1 < _MIN_WORDS:
                 continue  # furniture is checked only for the sentences chosen, below
-            if headline and headline in fold(" ".join(sentence.split())):
-                continue  # the summary never repeats the title (a derived one is a sentence)
             candidates.append((len(candidates), sentence, inside))
             if len(candidates) >= _MAX_CANDIDATES:
                 break
