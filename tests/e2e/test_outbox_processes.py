@@ -80,8 +80,8 @@ def bot_env(server: BotAPIServer, url: str, **extra: str) -> dict[str, str]:
         CHAIKHANA_DELIVERY__RATE="150",
         CHAIKHANA_DELIVERY__CONCURRENCY=str(CONCURRENCY),
         CHAIKHANA_DELIVERY__LEASE="3",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -178,7 +178,11 @@ async def test_two_instances_share_the_outbox_and_one_plans(
     async with BotAPIServer(limits=Limits(overall_per_second=1000)) as server:
         for chat_id in chats:
             server.add_chat(server.private_chat(chat_id))
-        env = bot_env(server, pg_db.url, CHAIKHANA_DELIVERY__BATCH="40")
+        # Nobody dies here: a lease longer than any send, so a sender starved of CPU on a
+        # loaded machine is never taken over while it still sends (that is the SIGKILL test).
+        env = bot_env(
+            server, pg_db.url, CHAIKHANA_DELIVERY__BATCH="40", CHAIKHANA_DELIVERY__LEASE="60"
+        )
         bots = [await start_bot(env, tmp_path) for _ in range(2)]
         errors: list[str] = []
         try:
