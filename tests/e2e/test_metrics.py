@@ -79,12 +79,19 @@ async def bot(sqlite_db: Database, feeds: FeedServer) -> AsyncIterator[Watched]:
             yield Watched(server, sqlite_db, clock, url=url, feed=feed, gone=gone)
 
 
-async def until_ready(url: str, wait: float = 60.0) -> Running:
-    """Scrape until /readyz answers ready and the first poll has finished."""
+async def until_ready(bot: Watched, wait: float = 60.0) -> Running:
+    """Scrape until /readyz answers ready and this bot's first poll has been counted.
+
+    The poll-duration histogram has no labels and is shared by every bot an xdist worker
+    has run, so it cannot tell that *this* bot polled; its sources' own series can.
+    """
     deadline = asyncio.get_running_loop().time() + wait
     while True:
-        running_ = await scrape(url)
-        polled = running_.total("chaikhana_poll_duration_seconds_count") >= 1
+        running_ = await scrape(bot.url)
+        polled = (
+            running_.total("chaikhana_articles_total", source=bot.feed) >= 1
+            and running_.total("chaikhana_source_failures", source=bot.gone) >= 1
+        )
         if (running_.ready and polled) or asyncio.get_running_loop().time() > deadline:
             return running_
         await asyncio.sleep(0.1)
@@ -98,7 +105,7 @@ async def test_metrics_move_as_the_bot_polls_answers_and_sends(
         assert (live.status_code, live.text) == (200, "ok\n")
         assert (await client.get(f"{bot.url}/nothing")).status_code == 404
 
-    first = await until_ready(bot.url)
+    first = await until_ready(bot)
     assert first.ready, first.problems
     assert first.total("chaikhana_ready") == 1
 
