@@ -124,5 +124,8 @@ def test_starter_list_entries_are_complete() -> None:
         assert entry.country in {"kz", "uz", "kg", "tj", "tm"} and entry.lang in opml.LANGS
         assert entry.found_at and entry.found_at.startswith("https://")
     assert len({e.url for e in entries}) == len(entries)
+    # Every country of the region, and every language of its news but Kyrgyz, has a feed.
+    assert {e.country for e in entries} == {"kz", "uz", "kg", "tj", "tm"}
+    assert {"ru", "en", "uz", "kk", "tg", "tk"} <= {e.lang for e in entries}
     # The list itself is valid OPML once written.
     assert opml.read(opml.write(entries, title="starter", now=NOW)).refused == []
