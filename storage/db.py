@@ -85,12 +85,13 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, memory: bool) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
+            # First, so that switching a fresh file to WAL waits for another process too.
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.fetchall()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:
             cursor.close()
 
@@ -154,14 +155,26 @@ def include_object(
     return not (type_ == "index" and name in _PG_ONLY_INDEXES)
 
 
+def _lock_for_migration(connection: Connection) -> None:
+    """Begin the migration's transaction holding the database's one migration lock.
+
+    Several processes may start at once on a fresh database: one migrates, the others wait
+    for it and then find the schema at head (Alembic reads the version under the lock).
+    On SQLite ``BEGIN IMMEDIATE`` takes the write lock up front, waiting ``busy_timeout``
+    for it; a deferred transaction that read the (empty) schema first could not upgrade to
+    a writer once another process had written, and failed with "database is locked".
+    """
+    if connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and not _sqlite_in_transaction(dbapi_connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_ID})")
+
+
 def _run_upgrade(connection: Connection, revision: str) -> None:
     """Run the migrations on a synchronous connection, inside its transaction."""
-    if connection.dialect.name == "sqlite":
-        # Legacy sqlite3 mode does not begin before DDL; begin so a failed upgrade is undone.
-        _ensure_sqlite_transaction(connection)
-    elif connection.dialect.name == "postgresql":
-        # Several instances may start at once; one migrates, the others wait and find head.
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_ID})")
+    _lock_for_migration(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -183,10 +196,7 @@ async def upgrade(engine_or_url: AsyncEngine | str, revision: str = "head") -> N
 
 def _run_downgrade(connection: Connection, revision: str) -> None:
     """Revert the migrations down to ``revision`` on a synchronous connection."""
-    if connection.dialect.name == "sqlite":
-        _ensure_sqlite_transaction(connection)
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK_ID})")
+    _lock_for_migration(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.downgrade(config, revision)
