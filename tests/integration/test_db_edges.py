@@ -10,11 +10,15 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import _admin, _find_admin_url, _with_database
+from bot.services import sources as source_service
+from digests.sources.markup import shorten
+from storage import sources
+from tests.conftest import Database, _admin, _find_admin_url, _with_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "bot" / "samples"
@@ -108,3 +112,35 @@ def test_two_processes_on_a_fresh_postgres_database_both_ingest(
     tmp_path: Path, fresh_pg: str
 ) -> None:
     _assert_both_ingested(_start_together(tmp_path, fresh_pg, _ingest_pair()))
+
+
+# ---- values longer than a column's declared length ----------------------------------------
+
+
+async def test_a_long_etag_and_last_modified_are_kept_on_both_databases(db: Database) -> None:
+    """A feed server's 700-character ETag failed the whole poll on PostgreSQL (varchar(512))."""
+    etag = '"' + "Ә" * 700 + '"'
+    last_modified = "Mon, 07 Dec 2026 08:00:00 GMT; " + "ё" * 300
+    async with db.sessionmaker() as session, session.begin():
+        record = await sources.add(session, kind="rss", url="https://kaktus.kg/rss")
+        await sources.record_success(
+            session,
+            record.id,
+            now=datetime(2026, 12, 7, 8, tzinfo=UTC),
+            etag=etag,
+            last_modified=last_modified,
+            new_articles=0,
+            interval=900,
+        )
+    async with db.sessionmaker() as session:
+        stored = await sources.get(session, record.id)
+    assert stored is not None
+    assert (stored.etag, stored.last_modified) == (etag, last_modified)
+
+
+async def test_a_long_source_name_is_stored_the_same_on_both_databases(db: Database) -> None:
+    """A 300-character name was refused by PostgreSQL (varchar(256)) and kept by SQLite."""
+    name = "Кыргызстандын технология жаңылыктары " * 9
+    record = await source_service.add(db.sessionmaker, "https://kloop.kg/rss", name=name)
+    assert record.name is not None and len(record.name) <= 256
+    assert record.name == shorten(" ".join(name.split()), 256)
