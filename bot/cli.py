@@ -34,6 +34,7 @@ from bot.services.ingest import (
 )
 from digests.model import SourceHints
 from storage import articles, sources
+from storage import db as storage_db
 from storage.backup import BackupError
 from storage.errors import AlreadyExists
 
@@ -106,7 +107,7 @@ def _article_line(outcome: Outcome) -> str:
 
 async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
     """Add, list, remove or fetch sources."""
-    async with open_runtime(cfg) as rt:
+    async with open_runtime(cfg, writes=args.action not in ("list", "export")) as rt:
         if args.action in ("import", "export"):
             return await cli_sources.run(args, rt.db)
         if args.action == "add":
@@ -417,6 +418,9 @@ def _show(out: TextIO, outcome: Outcome) -> None:
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     """Run the bot until it is stopped."""
     cfg.require_token()
+    reason = storage_db.read_only_reason(cfg.database.url)
+    if reason is not None:  # the bot writes (subscribers, deliveries): say so before starting
+        raise storage_db.DatabaseReadOnly(reason)
     # A service logs what it does, at the configured level, stamped, tracebacks kept.
     logs.use_service(level=cfg.logging.level, fmt=cfg.logging.format, verbose=args.verbose)
     from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
@@ -503,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chaikhana: config: {exc}", file=sys.stderr)
         return 2
+    except storage_db.DatabaseUnwritable as exc:  # read-only, a full disk: said once
+        print(f"chaikhana: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("chaikhana: interrupted", file=sys.stderr)
         return 130

@@ -38,8 +38,15 @@ async def open_db(cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
-async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
-    """Open the database and the HTTP client; close both on exit."""
+async def open_runtime(cfg: Config, *, writes: bool = True) -> AsyncIterator[Runtime]:
+    """Open the database and the HTTP client; close both on exit.
+
+    A command that ``writes`` is refused up front, in one line saying what and where, when
+    the database cannot be written (rather than failing at each article it would store).
+    """
+    reason = storage_db.read_only_reason(cfg.database.url) if writes else None
+    if reason is not None:
+        raise storage_db.DatabaseReadOnly(reason)
     policy = fetch_policy(cfg)
     async with open_db(cfg) as db, make_client(policy) as client:
         yield Runtime(cfg, db, Fetcher(client, policy))
