@@ -10,9 +10,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,9 +18,11 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot import cli_sources, healthcheck, logs
-from bot.config import Config, ConfigError, fetch_policy, load_config
+from bot import cli_lookups, cli_sources, healthcheck, logs
+from bot.cli_runtime import open_db, open_runtime
+from bot.config import Config, ConfigError, load_config
 from bot.services import maintenance
+from bot.services import sources as source_service
 from bot.services import status as status_service
 from bot.services.ingest import (
     Outcome,
@@ -33,8 +33,6 @@ from bot.services.ingest import (
     ingest_items,
 )
 from digests.model import SourceHints
-from digests.sources.http import Fetcher, make_client
-from digests.urls import InvalidURL
 from storage import articles, sources
 from storage import db as storage_db
 from storage.backup import BackupError
@@ -43,34 +41,6 @@ from storage.errors import AlreadyExists
 logger = logging.getLogger("chaikhana")
 
 SAMPLES = Path(__file__).parent / "samples"
-
-
-@dataclass(slots=True)
-class Runtime:
-    """What a command needs: the config, the database and, for URLs, a fetcher."""
-
-    cfg: Config
-    db: async_sessionmaker[AsyncSession]
-    fetcher: Fetcher
-
-
-@asynccontextmanager
-async def open_db(cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Open the configured database, migrated to head, for the command's duration."""
-    engine = storage_db.make_engine(cfg.database.url, echo=cfg.database.echo)
-    try:
-        await storage_db.upgrade(engine)
-        yield storage_db.make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def open_runtime(cfg: Config) -> AsyncIterator[Runtime]:
-    """Open the database and the HTTP client; close both on exit."""
-    policy = fetch_policy(cfg)
-    async with open_db(cfg) as db, make_client(policy) as client:
-        yield Runtime(cfg, db, Fetcher(client, policy))
 
 
 def article_json(outcome: Outcome) -> dict[str, Any]:
@@ -137,26 +107,25 @@ def _article_line(outcome: Outcome) -> str:
 
 async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
     """Add, list, remove or fetch sources."""
-    async with open_runtime(cfg) as rt:
+    async with open_runtime(cfg, writes=args.action not in ("list", "export")) as rt:
         if args.action in ("import", "export"):
             return await cli_sources.run(args, rt.db)
         if args.action == "add":
             try:
-                async with rt.db() as session, session.begin():
-                    record = await sources.add(
-                        session,
-                        kind=args.kind,
-                        url=args.url,
-                        name=args.name,
-                        country=args.country,
-                        lang=args.lang,
-                        weight=args.weight,
-                    )
+                record = await source_service.add(
+                    rt.db,
+                    args.url,
+                    kind=args.kind,
+                    name=args.name,
+                    country=args.country,
+                    lang=args.lang,
+                    weight=args.weight,
+                )
+            except source_service.InvalidSource as exc:
+                print("error: " + "; ".join(_problem(p) for p in exc.problems), file=sys.stderr)
+                return 1
             except AlreadyExists:
                 print(f"error: {args.url}: already a source", file=sys.stderr)
-                return 1
-            except InvalidURL as exc:
-                print(f"error: {args.url}: {exc}", file=sys.stderr)
                 return 1
             print(f"added source #{record.id}: {record.url}")
             return 0
@@ -209,14 +178,20 @@ async def cmd_sources(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _weight(text: str) -> float:
-    """Parse a source weight for argparse: a number from 0.1 to 10."""
+    """Parse a source weight for argparse, with the sources service's range."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text}") from None
-    if not 0.1 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"must be from 0.1 to 10: {text}")
+    if (why := source_service.weight_problem(value)) is not None:
+        raise argparse.ArgumentTypeError(f"{why}: {text}")
     return value
+
+
+def _problem(problem: source_service.Problem) -> str:
+    """Say one refused value the way the command line gave it (``--lang russian``)."""
+    option = "" if problem.field == "url" else f"--{problem.field} "
+    return f"{option}{problem.value}: {problem.reason}"
 
 
 def _source_json(record: Any) -> dict[str, Any]:
@@ -398,7 +373,6 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 async def _demo_digest(out: TextIO, db: async_sessionmaker[AsyncSession]) -> None:
     """Show the digest a Russian reader following Kazakhstan and Uzbekistan would get."""
     from bot import render_digest
-    from bot.cli_lookups import plain_text
     from bot.services.digests import compose_window
     from digests.digest import DigestFilter
 
@@ -420,7 +394,7 @@ async def _demo_digest(out: TextIO, db: async_sessionmaker[AsyncSession]) -> Non
         "would get:\n\n"
     )
     for message in render_digest.digest(composed, "ru", cadence="daily", timezone="Asia/Tashkent"):
-        out.write(plain_text(message))
+        out.write(cli_lookups.plain_text(message))
         out.write("\n")
 
 
@@ -444,6 +418,9 @@ def _show(out: TextIO, outcome: Outcome) -> None:
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     """Run the bot until it is stopped."""
     cfg.require_token()
+    reason = storage_db.read_only_reason(cfg.database.url)
+    if reason is not None:  # the bot writes (subscribers, deliveries): say so before starting
+        raise storage_db.DatabaseReadOnly(reason)
     # A service logs what it does, at the configured level, stamped, tracebacks kept.
     logs.use_service(level=cfg.logging.level, fmt=cfg.logging.format, verbose=args.verbose)
     from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
@@ -513,16 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot")
     run.set_defaults(handler=cmd_run)
-    _register_lookups(sub)
+    cli_lookups.register(sub)
     return parser
-
-
-def _register_lookups(sub: Any) -> None:
-    try:
-        from bot.cli_lookups import register
-    except ImportError:  # lookups land with the bot (issue 4)
-        return
-    register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -538,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chaikhana: config: {exc}", file=sys.stderr)
         return 2
+    except storage_db.DatabaseUnwritable as exc:  # read-only, a full disk: said once
+        print(f"chaikhana: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("chaikhana: interrupted", file=sys.stderr)
         return 130

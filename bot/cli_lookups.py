@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n, render, render_digest
-from bot.cli import open_db
+from bot.cli_runtime import open_db
 from bot.config import Config
 from bot.services import digests as services
 from storage import lookups

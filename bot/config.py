@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from digests.sources.http import FetchPolicy
 
 PLACEHOLDER_TOKENS = frozenset({"", "PUT-YOUR-BOT-TOKEN-HERE", "changeme", "123456:ABC"})
+ENV_PREFIX = "CHAIKHANA_"
+ENV_DELIMITER = "__"
 
 
 class ConfigError(Exception):
@@ -45,9 +58,25 @@ class TelegramConfig(_Section):
     inline_cache_time: int = Field(default=30, ge=0, le=3600, description="inline answer cache")
 
 
+def _at_least_base(value: float, info: ValidationInfo) -> float:
+    """Refuse a backoff ceiling below its base: the schedule would shrink, not grow."""
+    base = info.data.get("backoff_base")
+    if base is not None and value < base:
+        raise ValueError(f"must be at least backoff_base ({base:g}), got {value:g}")
+    return value
+
+
 class DatabaseConfig(_Section):
     url: str = "sqlite:///chaikhana.db"
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme, sep, _ = value.partition("://")
+        if not sep or scheme.partition("+")[0] not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"not a sqlite:/// or postgresql:// URL: {value.split('@')[-1]!r}")
+        return value
 
 
 class IngestConfig(_Section):
@@ -63,6 +92,8 @@ class IngestConfig(_Section):
     backoff_base: int = Field(default=300, ge=1)
     backoff_max: int = Field(default=86_400, ge=1)
     lease: int = Field(default=600, ge=10, description="seconds an instance holds a source")
+
+    _backoff_max = field_validator("backoff_max")(_at_least_base)
 
 
 class DigestsConfig(_Section):
@@ -84,6 +115,8 @@ class DeliveryConfig(_Section):
     backoff_base: float = Field(default=30.0, ge=0.1)
     backoff_max: float = Field(default=3600.0, ge=1)
 
+    _backoff_max = field_validator("backoff_max")(_at_least_base)
+
 
 class ChannelConfig(_Section):
     chat: str = Field(description="@username or numeric id of the channel")
@@ -96,6 +129,15 @@ class ChannelConfig(_Section):
     time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "Asia/Tashkent"
     lang: Literal["en", "ru", "uz", "kk", "ky", "tg"] = "ru"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Almaty)") from None
+        return value
 
 
 class MetricsConfig(_Section):
@@ -119,8 +161,8 @@ class Config(BaseSettings):
     """Every setting Chaikhana reads; see config.example.toml for each key."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CHAIKHANA_",
-        env_nested_delimiter="__",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
         extra="forbid",
         case_sensitive=False,
     )
@@ -179,16 +221,63 @@ def _toml_path() -> Path | None:
     return local if local.is_file() else None
 
 
+def _check_env_sections() -> None:
+    """Refuse ``CHAIKHANA_<SECTION>__<KEY>`` whose section does not exist.
+
+    pydantic-settings reads only the variables of known sections, so a typo in the section
+    (``CHAIKHANA_DATABSE__URL``) would be ignored silently, while one in the key is refused.
+    """
+    sections = sorted(Config.model_fields)
+    for name in sorted(os.environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or ENV_DELIMITER not in upper[len(ENV_PREFIX) :]:
+            continue
+        section = upper[len(ENV_PREFIX) :].split(ENV_DELIMITER, 1)[0].lower()
+        if section in sections:
+            continue
+        close = difflib.get_close_matches(section, sections, n=1)
+        hint = f" (did you mean {ENV_PREFIX}{close[0].upper()}{ENV_DELIMITER}…?)" if close else ""
+        raise ConfigError(f"{name}: no section [{section}] in the configuration{hint}")
+
+
+def _unparsable_env(exc: SettingsError) -> str:
+    """Name the variable whose value is not the JSON its key needs (a list, a table)."""
+    for name in sorted(os.environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or ENV_DELIMITER not in upper:
+            continue
+        section, _, key = upper[len(ENV_PREFIX) :].lower().partition(ENV_DELIMITER)
+        model = Config.model_fields.get(section)
+        if model is None or not isinstance(model.annotation, type):
+            continue
+        field = getattr(model.annotation, "model_fields", {}).get(key)
+        if field is None or field.annotation in (str, int, float, bool):
+            continue
+        try:
+            json.loads(os.environ[name])
+        except ValueError:
+            return f"{name}: not valid JSON (a list is written [1, 2])"
+    return " ".join(str(exc).split())
+
+
+def _error_line(error: Any) -> str:
+    """Say one validation error in one line: the dotted key, then what is wrong."""
+    key = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {' '.join(message.split())}"
+
+
 def load_config() -> Config:
     """Read and validate the configuration, or raise ConfigError naming the bad key."""
     named = os.environ.get("CHAIKHANA_CONFIG")
     if named and not Path(named).is_file():
         raise ConfigError(f"CHAIKHANA_CONFIG: no such file: {named}")
+    _check_env_sections()
     try:
         return Config()
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"])
-        raise ConfigError(f"{key}: {error['msg']}") from None
+        raise ConfigError(_error_line(exc.errors()[0])) from None
+    except SettingsError as exc:  # an environment value that does not parse
+        raise ConfigError(_unparsable_env(exc)) from None
     except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
-        raise ConfigError(f"{named or 'config.toml'}: {exc}") from None
+        raise ConfigError(f"{named or 'config.toml'}: {' '.join(str(exc).split())}") from None

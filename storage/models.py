@@ -100,8 +100,10 @@ class Source(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     lang: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    etag: Mapped[str | None] = mapped_column(String(512))
-    last_modified: Mapped[str | None] = mapped_column(String(128))
+    # Validators as the feed's server sent them, unbounded (HTTP sets no limit): TEXT on
+    # PostgreSQL, and on SQLite the VARCHAR the table was made with, which it never enforces.
+    etag: Mapped[str | None] = mapped_column(Text().with_variant(String(512), "sqlite"))
+    last_modified: Mapped[str | None] = mapped_column(Text().with_variant(String(128), "sqlite"))
     last_fetched_at: Mapped[datetime | None]
     last_ok_at: Mapped[datetime | None]
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

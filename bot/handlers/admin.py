@@ -22,15 +22,13 @@ from bot.handlers.common import argument, lang, send
 from bot.handlers.subscribe import apply_words, now, parse_words, save_draft
 from bot.render_subscribe import Draft
 from bot.services import digests as digest_service
-from digests.understand import countries
-from digests.urls import InvalidURL, check_url
+from bot.services import sources as source_service
 from storage import sources, subscriptions
 from storage.errors import AlreadyExists
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Update, ChaikhanaContext], Coroutine[Any, Any, None]]
-SOURCE_LANGS = frozenset({"ru", "en", "uz", "kk", "ky", "tg", "tk"})
 
 
 def admins_only(handler: Handler) -> Handler:
@@ -160,27 +158,27 @@ async def sources_(update: Update, context: ChaikhanaContext) -> None:
 
 async def _source_add(update: Update, context: ChaikhanaContext, url: str, rest: list[str]) -> None:
     ui = lang(update, context)
-    try:
-        url = check_url(url)
-    except InvalidURL:
-        await send(update, context, screens.admin_message(ui, "source_bad_url", url=url))
-        return
-    country = countries.resolve(rest[0]) if rest else None
-    source_lang = rest[1].lower() if len(rest) > 1 else None
-    bad = [w for w, ok in zip(rest, (country, source_lang in SOURCE_LANGS), strict=False) if not ok]
-    if bad or len(rest) > 2:
-        words = ", ".join(f"“{w}”" for w in bad or rest[2:])
+    if len(rest) > 2:
+        words = ", ".join(f"“{w}”" for w in rest[2:])
         await send(update, context, screens.admin_message(ui, "source_bad_words", words=words))
         return
     try:
-        async with context.db() as session, session.begin():
-            record = await sources.add(
-                session,
-                kind="rss",
-                url=url,
-                country=country.code if country else None,
-                lang=source_lang,
+        record = await source_service.add(
+            context.db,
+            url,
+            country=rest[0] if rest else None,
+            lang=rest[1] if len(rest) > 1 else None,
+        )
+    except source_service.InvalidSource as exc:
+        if any(p.field == "url" for p in exc.problems):
+            key, fields = "source_bad_url", {"url": url}
+        else:
+            key, fields = (
+                "source_bad_words",
+                {"words": ", ".join(f"“{p.value}”" for p in exc.problems)},
             )
+        await send(update, context, screens.admin_message(ui, key, **fields))
+        return
     except AlreadyExists:
         await send(update, context, screens.admin_message(ui, "source_exists", url=url))
         return

@@ -31,6 +31,7 @@ from digests.understand import best_story, understand
 from digests.understand.story import Signals, StoryMatcher, best_of, signals
 from storage import articles, sources
 from storage.articles import is_unique_violation
+from storage.db import DatabaseUnwritable, write_failure
 from storage.errors import NotFound
 from storage.sources import SourceRecord
 
@@ -153,7 +154,9 @@ async def save(
             return Outcome(item, Status.DUPLICATE, article)
         logger.info("storing failed for %s", item, exc_info=True)
         return Outcome(item, Status.FAILED, article, error=f"{item}: not stored: {_short(exc)}")
-    except Exception as exc:  # whatever it is, it is this article's alone
+    except Exception as exc:  # whatever it is, it is this article's alone, unless
+        if (stop := write_failure(exc, db.kw.get("bind"))) is not None:
+            raise stop from exc  # the database takes no write at all
         logger.info("storing failed for %s", item, exc_info=True)
         return Outcome(item, Status.FAILED, article, error=f"{item}: not stored: {_short(exc)}")
     return Outcome(item, Status.NEW, article, article_id=stored.id, story_id=stored.story_id)
@@ -195,6 +198,8 @@ async def save_many(
                 session, pending, source_id=source_id, matcher=matcher, dates=dates, own=own
             )
     except Exception as exc:  # any failure: the articles are stored one by one instead
+        if (stop := write_failure(exc, db.kw.get("bind"))) is not None:
+            raise stop from exc  # a full disk takes none of them: stop the batch here
         logger.warning(
             "storing a batch of %d failed (%s); storing its articles one by one",
             len(pending),
@@ -524,7 +529,12 @@ async def fetch_sources(
                 fetch_full_text=fetch_full_text,
             )
 
-    return list(await asyncio.gather(*(poll(s) for s in targets)))
+    try:
+        async with asyncio.TaskGroup() as group:
+            polls = [group.create_task(poll(s)) for s in targets]
+    except* DatabaseUnwritable as stopped:  # a full disk stops every poll, said once
+        raise stopped.exceptions[0] from None
+    return [task.result() for task in polls]
 
 
 def _instance() -> str:
@@ -559,6 +569,8 @@ async def _poll_source(
         )
     except SourceError as exc:
         reason = exc.reason
+    except DatabaseUnwritable:
+        raise  # not this source's failure, and recording it would fail the same way
     except Exception as exc:  # a crash reading or storing: recorded so the next poll waits
         logger.warning("polling source %s failed", source.url, exc_info=True)
         reason = f"cannot poll: {_short(exc)}"

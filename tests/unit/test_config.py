@@ -80,6 +80,52 @@ def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             '[telegram]\nmode = "carrier-pigeon"\n', {}, r"^telegram\.mode: ", id="bad-choice"
         ),
         pytest.param("[database\nurl=", {}, r"config\.toml: ", id="toml-syntax"),
+        pytest.param(
+            '[[channels]]\nchat = "@kz_tech"\ntimezone = "Asia/Tashkentt"\n',
+            {},
+            r"^channels\.0\.timezone: unknown IANA time zone 'Asia/Tashkentt'",
+            id="channel-timezone",
+        ),
+        pytest.param(
+            '[[channels]]\nchat = "@kz_tech"\n\n[[channels]]\nchat = "@uz_tech"\n'
+            'timezone = "Тошкент"\n',
+            {},
+            r"^channels\.1\.timezone: ",
+            id="second-channel-timezone",
+        ),
+        pytest.param(
+            "",
+            {"CHAIKHANA_DATABSE__URL": "sqlite:///elsewhere.db"},
+            r"^CHAIKHANA_DATABSE__URL: no section \[databse\].*CHAIKHANA_DATABASE__",
+            id="env-section-typo",
+        ),
+        pytest.param(
+            "", {"chaikhana_telegramm__token": "42:xyz"}, r"telegramm", id="env-section-lowercase"
+        ),
+        pytest.param(
+            "[ingest]\nbackoff_base = 600\nbackoff_max = 60\n",
+            {},
+            r"^ingest\.backoff_max: must be at least backoff_base \(600\)",
+            id="ingest-backoff",
+        ),
+        pytest.param(
+            "",
+            {"CHAIKHANA_DELIVERY__BACKOFF_MAX": "5"},
+            r"^delivery\.backoff_max: must be at least backoff_base \(30\)",
+            id="delivery-backoff-env",
+        ),
+        pytest.param(
+            "",
+            {"CHAIKHANA_TELEGRAM__ADMINS": "[1, 2"},
+            r"^CHAIKHANA_TELEGRAM__ADMINS: not valid JSON",
+            id="env-admins-broken-json",
+        ),
+        pytest.param(
+            '[database]\nurl = "mysql://u:secret@db/chaikhana"\n',
+            {},
+            r"^database\.url: not a sqlite:/// or postgresql:// URL: 'db/chaikhana'",
+            id="database-url-scheme",
+        ),
     ],
 )
 def test_bad_configuration_names_the_key(
@@ -95,6 +141,7 @@ def test_bad_configuration_names_the_key(
     with pytest.raises(ConfigError, match=message) as info:
         load_config()
     assert "\n" not in str(info.value)
+    assert "secret" not in str(info.value)
 
 
 def test_missing_named_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
