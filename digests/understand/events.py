@@ -342,6 +342,12 @@ def _mentions(text: str, low: str) -> list[_Mention]:
         _add(found, name, match.start(), match.end(), vocab)
     for match in _each(vocab.after, text, _lines(text, after)):
         run = match.group("run")
+        whole = _turkic_whole(text, match, vocab)
+        if whole is not None:
+            # "Açyk Halkara informatika olimpiadasy", "Ostona xalqaro forumi": in Turkic order the
+            # words between the name and its possessive head are the name's, and so is the head
+            _add(found, whole, match.start(), match.end(), vocab)
+            continue
         if run is not None and len(_cleaned(run)) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum", "the ICT summit": an acronym before a common noun
         if (
@@ -434,6 +440,55 @@ def _turkic(text: str, low: str, found: list[_Mention], vocab: _Vocabulary) -> N
         name = text[first.start() : he]
         if _distinctive(name, vocab):
             found.append(_Mention(name, first.start(), he))
+
+
+def _turkic_whole(text: str, match: re.Match[str], vocab: _Vocabulary) -> str | None:
+    """Return the whole span of an ``after`` match when its name cannot stand without the head.
+
+    "Ostona xalqaro forumi" (a place alone names no event), "Açyk Halkara informatika
+    olimpiadasy", "Halkara Informatika olimpiadasyna" (a generic adjective needs its noun): in
+    Turkic order the words between the name and the event word are the name's, and so is the
+    event word, its case ending cut off ("olimpiadasyna" → "olimpiadasy") so that every case
+    form gives one name. None for a name that stands alone ("Go Viral-2023 … фестивалы") and
+    for a head in the nominative ("Açyk Halkara olimpiada": an open international olympiad).
+    """
+    run = match.group("run")
+    if run is None:
+        return None
+    words = match.group().split()
+    last = words[-1].lower()
+    if last.startswith(tuple(_GENERIC_HEADS)):
+        return None
+    before_head = [w.casefold() for w in _SPLIT.split(" ".join(words[:-1]))]
+    if not (_only_a_place(run.strip()) or any(w in vocab.stop for w in before_head)):
+        return None
+    if (
+        len(words) > 2
+        and _sentence_start(text, match.start())
+        and words[1][:1].isupper()
+        and not _is_place(words[0])
+    ):
+        words = words[1:]  # "Hukumat Samarqand xalqaro forumini …": the sentence's first word
+    head = max((h for h in vocab.heads if last.startswith(h)), key=len, default=None)
+    if head is None:
+        return None  # "Açyk Halkara olimpiada", "technological forum": a kind, not a name
+    words[-1] = words[-1][: len(head)]
+    name = _cleaned(" ".join(words))
+    if len(name.split()) < 2:
+        return None  # "Halkara olimpiada": only what kind of event
+    return name
+
+
+# possessive forms of "event", "measure": they say that something is an event, not its name
+_GENERIC_HEADS = frozenset({"tadbir", "тадбир"})
+
+
+def _only_a_place(name: str) -> bool:
+    """Tell whether a name is a city or a country and nothing more (Ostona, Samarqand)."""
+    return any(
+        hit.form.kind in ("city", "name") and hit.start == 0 and hit.end == len(name)
+        for hit in countries.gazetteer().find(tokens(name))
+    )
 
 
 def _is_place(word: str) -> bool:

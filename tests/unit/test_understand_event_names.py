@@ -109,3 +109,23 @@ def test_an_event_carries_the_other_names_the_text_gives_it() -> None:
     )
     assert event.key == "turkmentel-2025"
     assert {event.name, *event.aliases} == {"Türkmentel-2025", "Туркментел-2025"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "Hukumat Samarqand xalqaro forumini keyingi yilga ko'chirdi.",
+            "Samarqand xalqaro forumi",
+            id="uz-latn-place-name",
+        ),
+        pytest.param(
+            "Talyplar Halkara Matematika olimpiadasyna gatnaşdylar.",
+            "Matematika olimpiadasy",
+            id="tk-generic-adjective-first",
+        ),
+    ],
+)
+def test_a_turkic_name_keeps_the_words_before_its_head(text: str, name: str) -> None:
+    """In Turkic order a place or a generic adjective alone is no name: the head is the name's."""
+    assert names(text) == [name]
