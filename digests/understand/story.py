@@ -420,20 +420,33 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     return _similarity(signals(a), signals(b))
 
 
+def _apart(a: Signals, b: Signals, content: float) -> bool:
+    """Tell whether two articles cannot tell one story, whatever else they share.
+
+    Days apart, another year's edition, other countries, another day of an event. A near
+    copy of the same text is one story all the same.
+    """
+    if a.day is not None and b.day is not None and abs(a.day - b.day) > _MAX_DAYS:
+        return True
+    if content >= _NEAR_DUPLICATE:
+        return False
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return True  # this year's edition, holiday or decree is not last year's
+    if a.countries and b.countries and a.countries.isdisjoint(b.countries):
+        return True  # about different countries: a different story
+    return bool(a.phase and b.phase and a.phase != b.phase)  # the forum and its second day
+
+
 def _similarity(a: Signals, b: Signals) -> float:
     """Return :func:`similarity` of two decoded articles."""
     days = None if a.day is None or b.day is None else abs(a.day - b.day)
     if days is not None and days > _MAX_DAYS:
         return 0.0
     content = _jaccard(a.sketch, b.sketch)
+    if _apart(a, b, content):
+        return 0.0
     if content >= _NEAR_DUPLICATE:
         return 1.0
-    if a.year is not None and b.year is not None and a.year != b.year:
-        return 0.0  # this year's edition, holiday or decree is not last year's
-    if a.countries and b.countries and a.countries.isdisjoint(b.countries):
-        return 0.0  # about different countries: a different story
-    if a.phase and b.phase and a.phase != b.phase:
-        return 0.0  # the forum as a whole and its second day: two stories
     wa, wb = a.weights, b.weights
     shared = wa.keys() & wb.keys()
     # a name that opens a sentence in one article and sits inside one in the other
@@ -482,14 +495,25 @@ def best_of(article: Signals, candidates: Iterable[tuple[int, Signals]]) -> int 
 
     The first of the best-scoring candidates wins, as in :func:`best_story`.
     """
-    best: tuple[float, int] | None = None
+    best: dict[int, float] = {}  # story id → its best score, in the order first met
+    apart: set[int] = set()
     for story_id, candidate in candidates:
+        if story_id in apart:
+            continue
+        if _apart(article, candidate, _jaccard(article.sketch, candidate.sketch)):
+            # a story is joined as a whole: an article that cannot go with one of its
+            # members (the announcement of a forum and a report weeks later, another
+            # year's edition) does not join it through another member either
+            apart.add(story_id)
+            best.pop(story_id, None)
+            continue
         score = _similarity(article, candidate)
-        if score > 0.5 and (best is None or score > best[0]):
-            best = (score, story_id)
-            if score >= 1.0:
-                break  # nothing scores higher, and the first of equals wins
-    return best[1] if best else None
+        if score > 0.5 and score > best.get(story_id, 0.0):
+            best[story_id] = score
+    if not best:
+        return None
+    top = max(best.values())
+    return next(s for s, score in best.items() if score == top)
 
 
 class StoryMatcher:

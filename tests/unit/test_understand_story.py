@@ -383,3 +383,26 @@ def test_undated_articles_of_different_years_are_different_stories(
 ) -> None:
     score = story.similarity(_undated(*RU_2017), _undated(title, text))
     assert (score > 0.5) is same
+
+
+def test_a_story_is_joined_as_a_whole_not_through_one_undated_member() -> None:
+    """An undated copy matches both an announcement and a report weeks later: the report
+    still does not join the announcement's story through it."""
+    text = (
+        "Бишкекте 12-14-ноябрда «Digital Kyrgyzstan 2027» санариптик форуму өтөт. Форумга "
+        "Казакстан, Өзбекстан жана Тажикстандан 1 200 катышуучу каттоодон өттү, деп билдирди "
+        "Санариптик өнүктүрүү министрлиги. Форумдун программасында 45 сессия бар."
+    )
+    title = "Digital Kyrgyzstan 2027 форуму"
+    announced = RawArticle(url=None, title=title, text=text, published=WHEN)
+    undated = RawArticle(url=None, title=title, text=text, published=None)
+    weeks_later = RawArticle(
+        url=None, title=title, text=text, published=datetime(2026, 2, 9, tzinfo=UTC)
+    )
+    story_members = [
+        StoryCandidate(1, 7, features(announced)),
+        StoryCandidate(2, 7, features(undated)),
+    ]
+    assert best_story(features(undated), story_members[:1]) == 7
+    assert best_story(features(weeks_later), story_members[1:]) == 7
+    assert best_story(features(weeks_later), story_members) is None
