@@ -121,7 +121,11 @@ def _vocabulary() -> _Vocabulary:
         # the event word in any case, then a quoted name, or a Latin name after a Cyrillic word
         # ("форум «Digital Bridge»", "хакатон AI Hack 2025"); a bare run after a Latin word
         # needs a year or capitals ("forum ICT2025"), since "Ushbu forum O'zbekiston …" is not one
-        before=re.compile(rf"\b(?i:{before})\w*[ \t]+(?:{_QUOTED}|(?P<run>{latin_run}))"),
+        # or a city in the nominative, which names the event it follows ("форум Астана")
+        before=re.compile(
+            rf"\b(?i:{before})\w*[ \t]+"
+            rf"(?:{_QUOTED}|(?P<run>{latin_run})|(?P<word>[А-ЯЁ][а-яё]+(?![\w-])))"
+        ),
         # a quoted or Latin name, at most one word, then the event word: "«…» форумы",
         # "Go Viral-2023 борборазиялык фестивалы", "ICTEXPO exhibition", "“Startups 2020” tadbiri"
         after=re.compile(
@@ -149,14 +153,28 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
+# Case and possessive endings of a key word (transliterated): Международного форума, Неделе,
+# forumi, forumy → one stem, so that a name in any case finds its entry in the table of names
+_KEY_ENDING = re.compile(
+    r"(?:ogo|ego|omu|emu|ykh|ikh|yye|iye|aya|yaya|uyu|yuyu|yy|iy|oy|ym|im|om|em|a|ya|u|yu|e|y|i|o)$"
+)
+
+
+def _stem_key(base_key: str) -> str:
+    """Return a key with each word's case ending cut off (mejdunarodnogo → mejdunarodn)."""
+    return "-".join(
+        _KEY_ENDING.sub("", w) if len(w) > 4 and not w.isdigit() else w for w in base_key.split("-")
+    )
+
+
 @cache
 def _same() -> dict[str, str]:
-    """Return the key of each known other name of an event → the key of its first name."""
+    """Return the stemmed key of each known name of an event → the key of its first name."""
     out: dict[str, str] = {}
     for names in load("events").get("same", []):
         first = _base_key(names[0])
         for other in names:
-            out.setdefault(_base_key(other), first)
+            out.setdefault(_stem_key(_base_key(other)), first)
     return out
 
 
@@ -168,7 +186,7 @@ def key(name: str, year: int | None = None) -> str:
     """
     base, name_year = split_year(name)
     base_key = _base_key(base)
-    base_key = _same().get(base_key, base_key)
+    base_key = _same().get(_stem_key(base_key), base_key)
     year = name_year or year
     return f"{base_key}-{year}" if year and base_key else (base_key or (str(year) if year else ""))
 
@@ -334,12 +352,22 @@ def _mentions(text: str, low: str) -> list[_Mention]:
     before, after, russian, days, tajik = _keywords(low, vocab)
     for match in _each(vocab.before, text, _lines(text, before)):
         name = match.group(1)
-        if name is None:
+        if match.group("word") is not None:
+            if not _only_a_place(match.group("word"), exact=True):
+                continue
+            name = match.group("word")
+        elif name is None:
             name = match.group("run")
             cyrillic_word = not match.group().isascii() and not match.group()[0].isascii()
             if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
                 continue
-        _add(found, name, match.start(), match.end(), vocab)
+        start = match.start()
+        if _only_a_place(name.strip()):
+            # "международный форум «Астана»": a city alone names no event, the head and its
+            # adjective are the name's
+            start = _adjective_before(text, start)
+            name = text[start : match.end()]
+        _add(found, name, start, match.end(), vocab)
     for match in _each(vocab.after, text, _lines(text, after)):
         run = match.group("run")
         whole = _turkic_whole(text, match, vocab)
@@ -483,12 +511,29 @@ def _turkic_whole(text: str, match: re.Match[str], vocab: _Vocabulary) -> str | 
 _GENERIC_HEADS = frozenset({"tadbir", "тадбир"})
 
 
-def _only_a_place(name: str) -> bool:
-    """Tell whether a name is a city or a country and nothing more (Ostona, Samarqand)."""
+def _only_a_place(name: str, *, exact: bool = False) -> bool:
+    """Tell whether a name is a city or a country and nothing more (Ostona, Samarqand).
+
+    ``exact``: as the place is written in the nominative (Астана, not Астане).
+    """
+    toks = tokens(name)
     return any(
-        hit.form.kind in ("city", "name") and hit.start == 0 and hit.end == len(name)
-        for hit in countries.gazetteer().find(tokens(name))
+        hit.form.kind in ("city", "name")
+        and hit.start == 0
+        and hit.end == len(name)
+        and (not exact or tuple(t.folded for t in toks) == hit.form.words)
+        for hit in countries.gazetteer().find(toks)
     )
+
+
+# a Russian adjective ending: "международный", "Международного", "ежегодной"
+_ADJECTIVE = re.compile(r"[А-ЯЁа-яё]{3,}(?:ый|ий|ой|ого|его|ая|ое|ую|ом|ем|ей|ых|их)[ \t]+$")
+
+
+def _adjective_before(text: str, pos: int) -> int:
+    """Return where an adjective right before pos opens, or pos when there is none."""
+    match = _ADJECTIVE.search(text, max(0, pos - 40), pos)
+    return match.start() if match else pos
 
 
 def _is_place(word: str) -> bool:

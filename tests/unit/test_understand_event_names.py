@@ -129,3 +129,33 @@ def test_an_event_carries_the_other_names_the_text_gives_it() -> None:
 def test_a_turkic_name_keeps_the_words_before_its_head(text: str, name: str) -> None:
     """In Turkic order a place or a generic adjective alone is no name: the head is the name's."""
     assert names(text) == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "event_key"),
+    [
+        pytest.param(
+            "Токаев отменил проведение Международного форума Астана в этом году.",
+            "astana-international-forum",
+            id="ru-genitive-unquoted-city",
+        ),
+        pytest.param(
+            "Участники международного форума «Астана» обсудили климат.",
+            "astana-international-forum",
+            id="ru-quoted-city",
+        ),
+        pytest.param(
+            "Prezident Ostona xalqaro forumida nutq so'zladi.",
+            "astana-international-forum",
+            id="uz-latn-other-spelling",
+        ),
+        pytest.param(
+            "Делегация приняла участие в Ташкентском международном инвестиционном форуме.",
+            "tashkent-international-investment-forum",
+            id="ru-prepositional",
+        ),
+    ],
+)
+def test_a_name_in_any_case_finds_its_event(text: str, event_key: str) -> None:
+    """A city alone names no event, and a name in any grammatical case is one key."""
+    assert [e.key for e in extract(text, published=None)] == [event_key]
