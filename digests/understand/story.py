@@ -148,6 +148,34 @@ def phase(text: str) -> str:
     return next((name for name, pattern in _phases() if pattern.search(low)), "")
 
 
+_LEAD_CHARS = 300  # of the text, after the title: where an article says what it reports
+
+
+@cache
+def _aspects() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+    data = load("story")["aspects"]
+    cancel = re.compile(trie_pattern(w.lower() for w in data["cancel"]))
+    others = tuple(
+        (name, re.compile(trie_pattern(w.lower() for w in data[name])))
+        for name in ("announce", "report")
+    )
+    return cancel, others
+
+
+def aspect(title: str, text: str) -> str:
+    """Return what an article on an event says of it: "announce", "report", "cancel" or "".
+
+    Read from the title and the first lines, where news says what happened; the words of
+    the other tenses further down (a report recalls the plans) do not count.
+    """
+    lead = f"{title}\n{text[:_LEAD_CHARS]}".lower().replace("ё", "е")
+    cancel, others = _aspects()
+    if cancel.search(lead):
+        return "cancel"
+    found = [(m.start(), name) for name, pattern in others if (m := pattern.search(lead))]
+    return min(found)[1] if found else ""
+
+
 def weight(anchor: str) -> float:
     """Return how much sharing this anchor says that two articles tell one story."""
     kind, value = anchor[0], anchor[2:]
@@ -332,6 +360,7 @@ def features(
             "topics": list(subjects),
             # only a report on an event has a day of it
             "phase": phase(body) if event_keys else None,
+            "aspect": aspect(title, text) if event_keys else None,
         },
     )
 
@@ -368,6 +397,7 @@ class Signals:
     sketch: frozenset[int]
     countries: frozenset[str]
     phase: str | None
+    aspect: str | None  # of an article on an event: announce, report, cancel or ""
     weights: dict[str, float]  # anchor → weight
     total: float
     initial: tuple[str, ...]  # "w:" anchors of names seen only opening a sentence
@@ -393,6 +423,7 @@ def signals(feats: StoryFeatures) -> Signals:
         sketch=frozenset(data.get("sketch", ())),
         countries=frozenset(data.get("countries", ())),
         phase=data.get("phase"),
+        aspect=data.get("aspect"),
         weights=weights,
         total=sum(weights.values()),
         initial=tuple(f"w:{w}" for w in data.get("initial", ())),
@@ -434,6 +465,8 @@ def _apart(a: Signals, b: Signals, content: float) -> bool:
         return True  # this year's edition, holiday or decree is not last year's
     if a.countries and b.countries and a.countries.isdisjoint(b.countries):
         return True  # about different countries: a different story
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return True  # a forum announced, held, or cancelled: three stories
     return bool(a.phase and b.phase and a.phase != b.phase)  # the forum and its second day
 
 

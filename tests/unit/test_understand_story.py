@@ -406,3 +406,57 @@ def test_a_story_is_joined_as_a_whole_not_through_one_undated_member() -> None:
     assert best_story(features(undated), story_members[:1]) == 7
     assert best_story(features(weeks_later), story_members[1:]) == 7
     assert best_story(features(weeks_later), story_members) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        pytest.param(
+            "В Бишкеке пройдет форум Digital Kyrgyzstan 2027",
+            "Форум состоится 12 ноября.",
+            "announce",
+            id="ru-announce",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 forumi bo‘lib o‘tdi",
+            "Forumda 1200 kishi qatnashdi.",
+            "report",
+            id="uz-latn-report",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 форуму кийинкиге калтырылды",
+            "Форум 12-ноябрда өтмөк.",
+            "cancel",
+            id="ky-postponed",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 forumy öz işine başlady",
+            "Foruma 40 ýurtdan gatnaşyjylar geldi.",
+            "report",
+            id="tk-opened",
+        ),
+    ],
+)
+def test_what_an_article_says_happened_to_its_event(title: str, text: str, expected: str) -> None:
+    assert story.aspect(title, text) == expected
+
+
+def test_announcement_and_report_of_one_forum_are_two_stories() -> None:
+    facts = (
+        "Форум Digital Kyrgyzstan 2027 в Бишкеке: 1 200 участников из Казахстана, Узбекистана "
+        "и Таджикистана, 45 сессий, организатор — Министерство цифрового развития Кыргызстана."
+    )
+    announced = RawArticle(
+        url=None,
+        title="В Бишкеке пройдет форум Digital Kyrgyzstan 2027",
+        text="Регистрация открыта до 1 ноября. " + facts,
+        published=WHEN,
+    )
+    held = RawArticle(
+        url=None,
+        title="В Бишкеке прошел форум Digital Kyrgyzstan 2027",
+        text=facts + " Следующий форум соберется через год, сообщили организаторы.",
+        published=WHEN,
+    )
+    assert not matches(announced, held)
+    assert not matches(held, announced)
