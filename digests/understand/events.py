@@ -146,6 +146,7 @@ def _vocabulary() -> _Vocabulary:
         # a Tajik izofa chain: every word but the last ends in -и
         tajik=re.compile(
             rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
+            r"(?P<year>[-–](?:19|20)\d\d(?!\d))?"
         ),
         labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
         keyword_lists=keyword_lists,
@@ -409,7 +410,8 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             found.append(_Mention(match.group(), match.start(), match.end()))
     for match in _each(vocab.tajik, text, _lines(text, tajik)):
         name = match.group()
-        if any(w[:1].isupper() for w in name.split()[1:]):
+        # a capitalised word after the head, or the edition's year: "Ҷоми ҷаҳон-2026"
+        if match.group("year") or any(w[:1].isupper() for w in name.split()[1:]):
             found.append(_Mention(name, match.start(), match.end()))
     # "at Digital Bridge-2022": a bare name counts once the text has called it an event
     known = {key(split_year(m.name)[0]) for m in found}

@@ -159,3 +159,27 @@ def test_a_turkic_name_keeps_the_words_before_its_head(text: str, name: str) -> 
 def test_a_name_in_any_case_finds_its_event(text: str, event_key: str) -> None:
     """A city alone names no event, and a name in any grammatical case is one key."""
     assert [e.key for e in extract(text, published=None)] == [event_key]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "Тими миллӣ ба бозиҳои интихобии Ҷоми Осиё-2027 омодагӣ мегирад.",
+            "Ҷоми Осиё-2027",
+            id="tg-cup-with-year",
+        ),
+        pytest.param(
+            "Бошгоҳ дар марҳилаи гурӯҳии Лигаи қаҳрамонҳои АФК-2024 бозӣ мекунад.",
+            "Лигаи қаҳрамонҳои АФК-2024",
+            id="tg-league-izofa",
+        ),
+        pytest.param(
+            "Варзишгарон дар Мусобиқаи ҷаҳонии робототехника-2025 ширкат варзиданд.",
+            "Мусобиқаи ҷаҳонии робототехника-2025",
+            id="tg-lowercase-chain-with-year",
+        ),
+    ],
+)
+def test_a_tajik_izofa_name_with_its_year_is_an_event(text: str, name: str) -> None:
+    assert names(text) == [name]
