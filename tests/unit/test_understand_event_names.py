@@ -183,3 +183,17 @@ def test_a_name_in_any_case_finds_its_event(text: str, event_key: str) -> None:
 )
 def test_a_tajik_izofa_name_with_its_year_is_an_event(text: str, name: str) -> None:
     assert names(text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "Шымкентте өтетін VI Дүниежүзілік көшпенділер ойынына дайындық басталды.", id="kk"
+        ),
+        pytest.param("Быйыл Дүйнөлүк көчмөндөр оюндарынын программасы жарыяланды.", id="ky"),
+    ],
+)
+def test_games_named_in_turkic_order_are_one_event(text: str) -> None:
+    (event,) = extract(text, published=None)
+    assert event.key == "world-nomad-games"
