@@ -397,8 +397,10 @@ def _mentions(text: str, low: str) -> list[_Mention]:
                 _add(found, name, match.start(), match.end(), vocab)
     for match in _each(vocab.russian, text, _lines(text, russian, _RUSSIAN_REACH)):
         first = match.group(1).split()[0]
-        if first.casefold().startswith(vocab.russian_generic):
-            continue  # "Международной выставки" says what kind, not which
+        if first.casefold().startswith(vocab.russian_generic) and " по " not in match.group(1):
+            # "Международной выставки" says what kind, not which; "Международная олимпиада по
+            # информатике" says which
+            continue
         # a capitalised adjective inside a sentence opens a name; at a sentence start only a
         # place does (Ташкентский, Казахстанский)
         if not _sentence_start(text, match.start()) or any(

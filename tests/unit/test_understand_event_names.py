@@ -197,3 +197,10 @@ def test_a_tajik_izofa_name_with_its_year_is_an_event(text: str, name: str) -> N
 def test_games_named_in_turkic_order_are_one_event(text: str) -> None:
     (event,) = extract(text, published=None)
     assert event.key == "world-nomad-games"
+
+
+def test_a_generic_russian_name_with_its_subject_is_an_event() -> None:
+    """ "Международная олимпиада" says what kind; "… по робототехнике" says which."""
+    assert names("В Бишкеке завершилась Международная олимпиада по робототехнике.") == [
+        "Международная олимпиада по робототехнике"
+    ]
