@@ -399,3 +399,15 @@ def test_a_range_with_its_year_before_it_or_a_minus_sign(text: str, start: date,
         end.month,
         end.year,
     )
+
+
+def test_a_turkmen_city_with_its_voiced_stem_is_the_place() -> None:
+    """Daşkent takes a genitive as Daşkendiň: the place of the event all the same."""
+    raw = RawArticle(
+        url=None,
+        title="CAFA Nations Cup-2027",
+        text="«CAFA Nations Cup-2027» ýaryşynyň duşuşygy Daşkendiň merkezi stadionynda geçirildi.",
+        published=None,
+    )
+    (event,) = understand(raw).events
+    assert event.place == "Tashkent"
