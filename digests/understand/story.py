@@ -487,6 +487,8 @@ def _similarity(a: Signals, b: Signals) -> float:
     shared.update(w for w in b.initial if w in wa)
     if len(a.countries) >= 2 and a.countries == b.countries and a.topics & b.topics:
         shared.add("g:" + "+".join(sorted(a.countries)))
+    if _other_days(wa, wb, shared):
+        return 0.0
     total_a, total_b = a.total, b.total
     if (not shared or not total_a or not total_b) and content < _SHARED_PASSAGES:
         return 0.0
@@ -516,6 +518,22 @@ def _similarity(a: Signals, b: Signals) -> float:
     if enough and score >= need and overlap >= _MIN_OVERLAP:
         return min(1.0, 0.5 + overlap / 2)
     return min(0.5, overlap / 2)
+
+
+_MIN_DAYS_NAMED = 2
+
+
+def _other_days(wa: Mapping[str, float], wb: Mapping[str, float], shared: set[str]) -> bool:
+    """Tell whether both articles name their own days and not one the other names.
+
+    This year's holiday decree and last year's (26 June, 20 August), each with its days: two
+    stories however alike their words, even with no year to tell them apart.
+    """
+    if any(s[0] == "d" for s in shared):
+        return False
+    days_a = sum(1 for k in wa if k[0] == "d")
+    days_b = sum(1 for k in wb if k[0] == "d")
+    return days_a >= _MIN_DAYS_NAMED and days_b >= _MIN_DAYS_NAMED
 
 
 def best_story(feats: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:

@@ -460,3 +460,52 @@ def test_announcement_and_report_of_one_forum_are_two_stories() -> None:
     )
     assert not matches(announced, held)
     assert not matches(held, announced)
+
+
+def test_the_same_decree_on_other_days_is_another_story() -> None:
+    """A yearly decree with the same quoted title: this year's days and last year's differ."""
+    this_year = RawArticle(
+        url=None,
+        title="Prezident “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni imzoladi",
+        text=(
+            "Prezident 2 iyun kuni “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni "
+            "imzoladi. Unga ko‘ra, 6 iyun dam olish kuni. Mahalla va Nuroniy jamg‘armalari "
+            "tadbirlar o‘tkazadi."
+        ),
+        published=None,
+    )
+    last_year = RawArticle(
+        url=None,
+        title="Qurbon hayiti: 17 iyul dam olish kuni",
+        text=(
+            "Prezident 12 iyul kuni “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni qabul "
+            "qildi. 17 iyul bayram kuni. Mahalla va Nuroniy jamg‘armalari yordam ko‘rsatadi."
+        ),
+        published=None,
+    )
+    assert not matches(this_year, last_year)
+    assert not matches(last_year, this_year)
+
+
+def test_subjects_in_a_committee_name_tell_no_story() -> None:
+    """Two English reports naming committees on Education, Science, Culture and Sports."""
+    hearing = RawArticle(
+        url=None,
+        title="Parliament hears the Technopark director",
+        text=(
+            "Azamat Bekov spoke at the Committee on Education, Science, Culture, Sports and Youth "
+            "of the Jogorku Kenesh about 400 companies registered in the Technopark."
+        ),
+        published=WHEN,
+    )
+    contest = RawArticle(
+        url=None,
+        title="Students compete in a coding contest",
+        text=(
+            "The Ministry of Education, Science, Culture, Sports and Youth awarded 30 students "
+            "of Osh State University who wrote apps for farmers."
+        ),
+        published=WHEN,
+    )
+    assert not matches(hearing, contest)
+    assert not matches(contest, hearing)
