@@ -266,7 +266,17 @@ def _sentence_start(text: str, pos: int) -> bool:
     i = pos - 1
     while i >= 0 and text[i] in ' \t\u00a0«"“„(':
         i -= 1
+    if i >= 0 and text[i] in _BULLETS:
+        # "- Organizing a hackathon …": an item of a list opens like a sentence
+        j = i - 1
+        while j >= 0 and text[j] in " \t\u00a0":
+            j -= 1
+        if j < 0 or text[j] == "\n":
+            return True
     return i < 0 or text[i] in _SENTENCE_END
+
+
+_BULLETS = "-–—•*·▪●"
 
 
 def _with_alias(text: str, mention: _Mention) -> _Mention:

@@ -204,3 +204,14 @@ def test_a_generic_russian_name_with_its_subject_is_an_event() -> None:
     assert names("В Бишкеке завершилась Международная олимпиада по робототехнике.") == [
         "Международная олимпиада по робототехнике"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Plans for the year:\n- Organizing a hackathon for students.", id="en"),
+        pytest.param("Reja:\n• Tashkil etish forumi uchun joy tanlash.", id="uz-latn"),
+    ],
+)
+def test_the_first_word_of_a_list_item_is_no_name(text: str) -> None:
+    assert names(text) == []
