@@ -69,6 +69,7 @@ class _Vocabulary:
     nouns: frozenset[str]
     compound: tuple[tuple[int, frozenset[str]], ...]  # by length, shortest first
     stop: frozenset[str]
+    topics: frozenset[str]  # what an event is about, not which one: IT, fintech, startup
     russian_generic: tuple[str, ...]
     run_stops: frozenset[str]
     holidays: tuple[str, ...]  # public and religious holidays: never events
@@ -110,6 +111,7 @@ def _vocabulary() -> _Vocabulary:
             for size in sorted({len(n) for n in nouns if len(n) >= 4 and " " not in n})
         ),
         stop=frozenset(w.casefold() for w in data["not_names"]),
+        topics=frozenset(w.casefold() for w in data["generic_topics"]),
         russian_generic=tuple(data["russian_generic"]),
         run_stops=frozenset(data["run_stops"]),
         holidays=tuple(h.casefold() for h in data["holidays"]),
@@ -255,10 +257,26 @@ def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     raw = base.split()
     if len(raw) == 1 and _INFLECTED_ACRONYM.match(raw[0]) and not split_year(name)[1]:
         return False
+    if (
+        not split_year(name)[1]
+        and _only_a_topic(words, vocab)
+        and _stem_key(_base_key(base)) not in _same()
+    ):
+        # "Fintech Forum", "BPO Summit", "IT-форуму": what about, not which ("EXPO IT Day",
+        # a day of an expo, says which)
+        return False
     shouted = [w for w in raw if len(w) >= 4 and w.isupper()]
     if len(shouted) >= 2 and not any(w in vocab.nouns for w in words) and not split_year(name)[1]:
         return False
     return not any(name.casefold().startswith(h) for h in vocab.holidays)
+
+
+def _only_a_topic(words: list[str], vocab: _Vocabulary) -> bool:
+    """Tell whether a name says only what a gathering is about ("Fintech Forum", "Fintech")."""
+    kinds = [w for w in words if w in vocab.nouns or w in vocab.heads]
+    if len(kinds) > 1 or (kinds and kinds[0] not in _GATHERINGS and kinds[0] not in vocab.heads):
+        return False
+    return all(w in vocab.topics or w in vocab.stop or w in kinds for w in words)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -277,6 +295,11 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 
 _BULLETS = "-–—•*·▪●"
+# the event words of gatherings that a topic alone does not name ("Fintech Forum"); a
+# "Battle", a "Day" or a "Cup" with a topic is a name ("AI Battle", "Startup Day")
+_GATHERINGS = frozenset(
+    {"forum", "summit", "conference", "congress", "exhibition", "symposium", "convention", "expo"}
+)
 
 
 def _with_alias(text: str, mention: _Mention) -> _Mention:

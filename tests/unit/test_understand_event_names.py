@@ -215,3 +215,16 @@ def test_a_generic_russian_name_with_its_subject_is_an_event() -> None:
 )
 def test_the_first_word_of_a_list_item_is_no_name(text: str) -> None:
     assert names(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Investors met at the Fintech Forum held on the sidelines.", id="en"),
+        pytest.param("Делегаттар BPO Summit жұмысына қатысты.", id="kk"),
+        pytest.param("Ertaga esa Startup Forum doirasida taqdimotlar bo'ladi.", id="uz-latn"),
+    ],
+)
+def test_a_topic_and_an_event_word_name_no_event(text: str) -> None:
+    """A name made only of what an event is about and an event word says which kind."""
+    assert names(text) == []
