@@ -240,8 +240,8 @@ def _clean(name: str, vocab: _Vocabulary) -> str:
 def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     """Tell whether a name says which event it is, not only that it is one ("the Forum").
 
-    "Conference and Exhibition" says what kind; "ÖZ IŞINE BAŞLADY" is a headline shouted in
-    capitals; "OAVlar" is an acronym with a case ending (a common noun, "the media").
+    "Conference and Exhibition" says what kind; "SERGI TÄZE MÜMKINÇILIKLERI AÇDY" is a headline
+    shouted in capitals; "OAVlar" is an acronym with a case ending (a common noun, "the media").
     """
     base = split_year(name)[0]
     words = [w.casefold() for w in _ALNUM.findall(base)]
