@@ -470,12 +470,13 @@ def _apart(a: Signals, b: Signals, content: float) -> bool:
     return bool(a.phase and b.phase and a.phase != b.phase)  # the forum and its second day
 
 
-def _similarity(a: Signals, b: Signals) -> float:
-    """Return :func:`similarity` of two decoded articles."""
+def _similarity(a: Signals, b: Signals, content: float | None = None) -> float:
+    """Return :func:`similarity` of two decoded articles (``content``: their _jaccard, if known)."""
     days = None if a.day is None or b.day is None else abs(a.day - b.day)
     if days is not None and days > _MAX_DAYS:
         return 0.0
-    content = _jaccard(a.sketch, b.sketch)
+    if content is None:
+        content = _jaccard(a.sketch, b.sketch)
     if _apart(a, b, content):
         return 0.0
     if content >= _NEAR_DUPLICATE:
@@ -551,14 +552,15 @@ def best_of(article: Signals, candidates: Iterable[tuple[int, Signals]]) -> int 
     for story_id, candidate in candidates:
         if story_id in apart:
             continue
-        if _apart(article, candidate, _jaccard(article.sketch, candidate.sketch)):
+        content = _jaccard(article.sketch, candidate.sketch)
+        if _apart(article, candidate, content):
             # a story is joined as a whole: an article that cannot go with one of its
             # members (the announcement of a forum and a report weeks later, another
             # year's edition) does not join it through another member either
             apart.add(story_id)
             best.pop(story_id, None)
             continue
-        score = _similarity(article, candidate)
+        score = _similarity(article, candidate, content)
         if score > 0.5 and score > best.get(story_id, 0.0):
             best[story_id] = score
     if not best:
