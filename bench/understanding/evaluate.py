@@ -30,6 +30,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,27 @@ def names_match(label: str, got: str) -> bool:
     return len(short) >= 6 and short in long_
 
 
+@lru_cache(maxsize=4096)
+def _cities(place: str) -> frozenset[str]:
+    from digests.understand import countries
+    from digests.understand._gazetteer import tokens
+
+    toks = tokens(place)
+    return frozenset(
+        h.form.display for h in countries.gazetteer().find(toks) if h.form.kind == "city"
+    )
+
+
+def same_city(label: str, got: str) -> bool:
+    """Tell whether two spellings name one city (Ашхабад, Aşgabat, Ashgabat) by the gazetteer.
+
+    A label writes the place as the article does; the extractor gives the city's display name.
+    """
+    if not label or not got:
+        return False
+    return bool(_cities(label) & _cities(got))
+
+
 def iso(d: Any) -> str | None:
     if d is None or d == "":
         return None
@@ -420,7 +442,9 @@ def event_hits(lab_ev: dict[str, Any], got: list[dict[str, Any]]) -> tuple[bool,
         if lab_ev.get("place"):
             places = [lab_ev["place"], *lab_ev.get("place_aliases", [])]
             if not any(
-                names_match(pl, ev.get("place") or "") or norm(pl) == norm(ev.get("place"))
+                names_match(pl, ev.get("place") or "")
+                or norm(pl) == norm(ev.get("place"))
+                or same_city(pl, ev.get("place") or "")
                 for pl in places
             ):
                 ok = False

@@ -50,7 +50,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     m = rf"(?P<{{g}}>{months})(?:[а-яёa-zәіңғүұқөһўҳӣӯҷçäňöşüýž]{{{{0,5}}}})?\.?"
     month = m.format(g="m")
     month2 = m.format(g="m2")
-    sep = r"\s*(?:-|–|—|по|до|to|through|until|and|и|va|ва|то|dan|дан|-dan|-дан)\s*"
+    # a hyphen, a dash or the minus sign that some sites type for one ("13−14-iyun")
+    sep = r"\s*(?:-|–|—|−|‒|по|до|to|through|until|and|и|va|ва|то|dan|дан|-dan|-дан)\s*"
     year = r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?!\d))?"
     # ordinal endings: 7-го, 7th, 7-chi (uz), 28-nji / 28-njy / 1-inji (tk), 7-и (tg)
     ordinal = r"(?:-?(?:го|е|st|nd|rd|th|chi|чи|inchi|инчи|nji|njy|inji|ynjy|unji|üňji|ум|юм|и))?"
@@ -58,23 +59,28 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     day2 = rf"(?P<d2>[0-3]?\d){ordinal}"
     # the same day, not glued to a digit before it, as a digit first (a scan jumps to digits)
     first_day = rf"(?P<d>\d(?<!\d\d)(?:(?<=[0-3])\d)?){ordinal}"
+    # a year before the day: "2020-yil 31-yanvar", "2025 жылғы 7 сәуір", "2024-yilning 13-iyun",
+    # "2016-njy ýylyň 28-nji sentýabrynda", "2025 йили 7 апрел"
+    year_before = (
+        r"(?P<y0>(?:19|20)\d{2}(?:-?[^\W\d_]{1,8}\.?)?"
+        r"(?:\s+(?:ýyl|yil|йил|жыл|сол|сал|год|г\.|ж\.|й\.|y\.)[^\W\d_]*\.?)?\s+)"
+    )
     flags = re.I
     return (
         # 30 сентября – 2 октября 2025
         re.compile(rf"{first_day}[\s-]+{month}{sep}{day2}[\s-]+{month2}{year}", flags),
-        # с 7 по 10 апреля, 7–10 April 2025, 7-10 aprel, 7-10-сәуір
+        # с 7 по 10 апреля, 7–10 April 2025, 7-10 aprel, 7-10-сәуір; a year before the days:
+        # "2024-yilning 13-14-iyun", "2025 жылғы 7-10 сәуір", "2024-nji ýylyň 17-19-njy aprelinde"
         re.compile(
-            rf"(?:(?:с|со|from|between|от|аз)\s+)?(?<!\d){day}{sep}{day2}[\s-]+{month}{year}", flags
+            rf"(?:(?<![\d.]){year_before})?"
+            rf"(?:(?:с|со|from|between|от|аз)\s+)?(?<!\d){day}{sep}{day2}[\s-]+{month}{year}",
+            flags,
         ),
         # April 7-10, 2025
         re.compile(rf"\b{month}\s+{day}{sep}{day2}(?!\d){year}", flags),
         # 7 апреля 2025, 7-aprel, 28 September, 2022
         re.compile(
-            # a year before the day: "2020-yil 31-yanvar", "2025 жылғы 7 сәуір",
-            # "2016-njy ýylyň 28-nji sentýabrynda", "2025 йили 7 апрел"
-            rf"(?<![\d.])(?P<y0>(?:19|20)\d{{2}}(?:-?[^\W\d_]{{1,4}}\.?)?"
-            rf"(?:\s+(?:ýyl|yil|йил|жыл|сол|сал|год|г\.|ж\.|й\.|y\.)[^\W\d_]*\.?)?\s+)?"
-            rf"{day}[\s-]+{month}{year}",
+            rf"(?:(?<![\d.]){year_before})?{day}[\s-]+{month}{year}",
             flags,
         ),
         # September 28, 2022

@@ -69,6 +69,7 @@ class _Vocabulary:
     nouns: frozenset[str]
     compound: tuple[tuple[int, frozenset[str]], ...]  # by length, shortest first
     stop: frozenset[str]
+    topics: frozenset[str]  # what an event is about, not which one: IT, fintech, startup
     russian_generic: tuple[str, ...]
     run_stops: frozenset[str]
     holidays: tuple[str, ...]  # public and religious holidays: never events
@@ -110,6 +111,7 @@ def _vocabulary() -> _Vocabulary:
             for size in sorted({len(n) for n in nouns if len(n) >= 4 and " " not in n})
         ),
         stop=frozenset(w.casefold() for w in data["not_names"]),
+        topics=frozenset(w.casefold() for w in data["generic_topics"]),
         russian_generic=tuple(data["russian_generic"]),
         run_stops=frozenset(data["run_stops"]),
         holidays=tuple(h.casefold() for h in data["holidays"]),
@@ -121,7 +123,11 @@ def _vocabulary() -> _Vocabulary:
         # the event word in any case, then a quoted name, or a Latin name after a Cyrillic word
         # ("форум «Digital Bridge»", "хакатон AI Hack 2025"); a bare run after a Latin word
         # needs a year or capitals ("forum ICT2025"), since "Ushbu forum O'zbekiston …" is not one
-        before=re.compile(rf"\b(?i:{before})\w*[ \t]+(?:{_QUOTED}|(?P<run>{latin_run}))"),
+        # or a city in the nominative, which names the event it follows ("форум Астана")
+        before=re.compile(
+            rf"\b(?i:{before})\w*[ \t]+"
+            rf"(?:{_QUOTED}|(?P<run>{latin_run})|(?P<word>[А-ЯЁ][а-яё]+(?![\w-])))"
+        ),
         # a quoted or Latin name, at most one word, then the event word: "«…» форумы",
         # "Go Viral-2023 борборазиялык фестивалы", "ICTEXPO exhibition", "“Startups 2020” tadbiri"
         after=re.compile(
@@ -142,6 +148,7 @@ def _vocabulary() -> _Vocabulary:
         # a Tajik izofa chain: every word but the last ends in -и
         tajik=re.compile(
             rf"\b(?:{_alternation(data['tajik_heads'])})(?:\s+[^\W\d_]+и\b)*\s+[^\W\d_]+"
+            r"(?P<year>[-–](?:19|20)\d\d(?!\d))?"
         ),
         labels=re.compile(rf"^[ \t]*(?i:{_alternation(data['date_labels'])})[ \t]*:", re.MULTILINE),
         keyword_lists=keyword_lists,
@@ -149,14 +156,28 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
+# Case and possessive endings of a key word (transliterated): Международного форума, Неделе,
+# forumi, forumy → one stem, so that a name in any case finds its entry in the table of names
+_KEY_ENDING = re.compile(
+    r"(?:ogo|ego|omu|emu|ykh|ikh|yye|iye|aya|yaya|uyu|yuyu|yy|iy|oy|ym|im|om|em|a|ya|u|yu|e|y|i|o)$"
+)
+
+
+def _stem_key(base_key: str) -> str:
+    """Return a key with each word's case ending cut off (mejdunarodnogo → mejdunarodn)."""
+    return "-".join(
+        _KEY_ENDING.sub("", w) if len(w) > 4 and not w.isdigit() else w for w in base_key.split("-")
+    )
+
+
 @cache
 def _same() -> dict[str, str]:
-    """Return the key of each known other name of an event → the key of its first name."""
+    """Return the stemmed key of each known name of an event → the key of its first name."""
     out: dict[str, str] = {}
     for names in load("events").get("same", []):
         first = _base_key(names[0])
         for other in names:
-            out.setdefault(_base_key(other), first)
+            out.setdefault(_stem_key(_base_key(other)), first)
     return out
 
 
@@ -168,7 +189,7 @@ def key(name: str, year: int | None = None) -> str:
     """
     base, name_year = split_year(name)
     base_key = _base_key(base)
-    base_key = _same().get(base_key, base_key)
+    base_key = _same().get(_stem_key(base_key), base_key)
     year = name_year or year
     return f"{base_key}-{year}" if year and base_key else (base_key or (str(year) if year else ""))
 
@@ -219,8 +240,8 @@ def _clean(name: str, vocab: _Vocabulary) -> str:
 def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     """Tell whether a name says which event it is, not only that it is one ("the Forum").
 
-    "Conference and Exhibition" says what kind; "ÖZ IŞINE BAŞLADY" is a headline shouted in
-    capitals; "OAVlar" is an acronym with a case ending (a common noun, "the media").
+    "Conference and Exhibition" says what kind; "SERGI TÄZE MÜMKINÇILIKLERI AÇDY" is a headline
+    shouted in capitals; "OAVlar" is an acronym with a case ending (a common noun, "the media").
     """
     base = split_year(name)[0]
     words = [w.casefold() for w in _ALNUM.findall(base)]
@@ -236,10 +257,26 @@ def _distinctive(name: str, vocab: _Vocabulary) -> bool:
     raw = base.split()
     if len(raw) == 1 and _INFLECTED_ACRONYM.match(raw[0]) and not split_year(name)[1]:
         return False
+    if (
+        not split_year(name)[1]
+        and _only_a_topic(words, vocab)
+        and _stem_key(_base_key(base)) not in _same()
+    ):
+        # "Fintech Forum", "BPO Summit", "IT-форуму": what about, not which ("EXPO IT Day",
+        # a day of an expo, says which)
+        return False
     shouted = [w for w in raw if len(w) >= 4 and w.isupper()]
     if len(shouted) >= 2 and not any(w in vocab.nouns for w in words) and not split_year(name)[1]:
         return False
     return not any(name.casefold().startswith(h) for h in vocab.holidays)
+
+
+def _only_a_topic(words: list[str], vocab: _Vocabulary) -> bool:
+    """Tell whether a name says only what a gathering is about ("Fintech Forum", "Fintech")."""
+    kinds = [w for w in words if w in vocab.nouns or w in vocab.heads]
+    if len(kinds) > 1 or (kinds and kinds[0] not in _GATHERINGS and kinds[0] not in vocab.heads):
+        return False
+    return all(w in vocab.topics or w in vocab.stop or w in kinds for w in words)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -247,7 +284,22 @@ def _sentence_start(text: str, pos: int) -> bool:
     i = pos - 1
     while i >= 0 and text[i] in ' \t\u00a0«"“„(':
         i -= 1
+    if i >= 0 and text[i] in _BULLETS:
+        # "- Organizing a hackathon …": an item of a list opens like a sentence
+        j = i - 1
+        while j >= 0 and text[j] in " \t\u00a0":
+            j -= 1
+        if j < 0 or text[j] == "\n":
+            return True
     return i < 0 or text[i] in _SENTENCE_END
+
+
+_BULLETS = "-–—•*·▪●"
+# the event words of gatherings that a topic alone does not name ("Fintech Forum"); a
+# "Battle", a "Day" or a "Cup" with a topic is a name ("AI Battle", "Startup Day")
+_GATHERINGS = frozenset(
+    {"forum", "summit", "conference", "congress", "exhibition", "symposium", "convention", "expo"}
+)
 
 
 def _with_alias(text: str, mention: _Mention) -> _Mention:
@@ -334,14 +386,30 @@ def _mentions(text: str, low: str) -> list[_Mention]:
     before, after, russian, days, tajik = _keywords(low, vocab)
     for match in _each(vocab.before, text, _lines(text, before)):
         name = match.group(1)
-        if name is None:
+        if match.group("word") is not None:
+            if not _only_a_place(match.group("word"), exact=True):
+                continue
+            name = match.group("word")
+        elif name is None:
             name = match.group("run")
             cyrillic_word = not match.group().isascii() and not match.group()[0].isascii()
             if not (cyrillic_word or _YEAR.search(name) or name.split()[0].isupper()):
                 continue
-        _add(found, name, match.start(), match.end(), vocab)
+        start = match.start()
+        if _only_a_place(name.strip()):
+            # "международный форум «Астана»": a city alone names no event, the head and its
+            # adjective are the name's
+            start = _adjective_before(text, start)
+            name = text[start : match.end()]
+        _add(found, name, start, match.end(), vocab)
     for match in _each(vocab.after, text, _lines(text, after)):
         run = match.group("run")
+        whole = _turkic_whole(text, match, vocab)
+        if whole is not None:
+            # "Açyk Halkara informatika olimpiadasy", "Ostona xalqaro forumi": in Turkic order the
+            # words between the name and its possessive head are the name's, and so is the head
+            _add(found, whole, match.start(), match.end(), vocab)
+            continue
         if run is not None and len(_cleaned(run)) < 5 and not _YEAR.search(run):
             continue  # "a youth ICT forum", "the ICT summit": an acronym before a common noun
         if (
@@ -362,8 +430,10 @@ def _mentions(text: str, low: str) -> list[_Mention]:
                 _add(found, name, match.start(), match.end(), vocab)
     for match in _each(vocab.russian, text, _lines(text, russian, _RUSSIAN_REACH)):
         first = match.group(1).split()[0]
-        if first.casefold().startswith(vocab.russian_generic):
-            continue  # "Международной выставки" says what kind, not which
+        if first.casefold().startswith(vocab.russian_generic) and " по " not in match.group(1):
+            # "Международной выставки" says what kind, not which; "Международная олимпиада по
+            # информатике" says which
+            continue
         # a capitalised adjective inside a sentence opens a name; at a sentence start only a
         # place does (Ташкентский, Казахстанский)
         if not _sentence_start(text, match.start()) or any(
@@ -375,7 +445,8 @@ def _mentions(text: str, low: str) -> list[_Mention]:
             found.append(_Mention(match.group(), match.start(), match.end()))
     for match in _each(vocab.tajik, text, _lines(text, tajik)):
         name = match.group()
-        if any(w[:1].isupper() for w in name.split()[1:]):
+        # a capitalised word after the head, or the edition's year: "Ҷоми ҷаҳон-2026"
+        if match.group("year") or any(w[:1].isupper() for w in name.split()[1:]):
             found.append(_Mention(name, match.start(), match.end()))
     # "at Digital Bridge-2022": a bare name counts once the text has called it an event
     known = {key(split_year(m.name)[0]) for m in found}
@@ -434,6 +505,72 @@ def _turkic(text: str, low: str, found: list[_Mention], vocab: _Vocabulary) -> N
         name = text[first.start() : he]
         if _distinctive(name, vocab):
             found.append(_Mention(name, first.start(), he))
+
+
+def _turkic_whole(text: str, match: re.Match[str], vocab: _Vocabulary) -> str | None:
+    """Return the whole span of an ``after`` match when its name cannot stand without the head.
+
+    "Ostona xalqaro forumi" (a place alone names no event), "Açyk Halkara informatika
+    olimpiadasy", "Halkara Informatika olimpiadasyna" (a generic adjective needs its noun): in
+    Turkic order the words between the name and the event word are the name's, and so is the
+    event word, its case ending cut off ("olimpiadasyna" → "olimpiadasy") so that every case
+    form gives one name. None for a name that stands alone ("Go Viral-2023 … фестивалы") and
+    for a head in the nominative ("Açyk Halkara olimpiada": an open international olympiad).
+    """
+    run = match.group("run")
+    if run is None:
+        return None
+    words = match.group().split()
+    last = words[-1].lower()
+    if last.startswith(tuple(_GENERIC_HEADS)):
+        return None
+    before_head = [w.casefold() for w in _SPLIT.split(" ".join(words[:-1]))]
+    if not (_only_a_place(run.strip()) or any(w in vocab.stop for w in before_head)):
+        return None
+    if (
+        len(words) > 2
+        and _sentence_start(text, match.start())
+        and words[1][:1].isupper()
+        and not _is_place(words[0])
+    ):
+        words = words[1:]  # "Hukumat Samarqand xalqaro forumini …": the sentence's first word
+    head = max((h for h in vocab.heads if last.startswith(h)), key=len, default=None)
+    if head is None:
+        return None  # "Açyk Halkara olimpiada", "technological forum": a kind, not a name
+    words[-1] = words[-1][: len(head)]
+    name = _cleaned(" ".join(words))
+    if len(name.split()) < 2:
+        return None  # "Halkara olimpiada": only what kind of event
+    return name
+
+
+# possessive forms of "event", "measure": they say that something is an event, not its name
+_GENERIC_HEADS = frozenset({"tadbir", "тадбир"})
+
+
+def _only_a_place(name: str, *, exact: bool = False) -> bool:
+    """Tell whether a name is a city or a country and nothing more (Ostona, Samarqand).
+
+    ``exact``: as the place is written in the nominative (Астана, not Астане).
+    """
+    toks = tokens(name)
+    return any(
+        hit.form.kind in ("city", "name")
+        and hit.start == 0
+        and hit.end == len(name)
+        and (not exact or tuple(t.folded for t in toks) == hit.form.words)
+        for hit in countries.gazetteer().find(toks)
+    )
+
+
+# a Russian adjective ending: "международный", "Международного", "ежегодной"
+_ADJECTIVE = re.compile(r"[А-ЯЁа-яё]{3,}(?:ый|ий|ой|ого|его|ая|ое|ую|ом|ем|ей|ых|их)[ \t]+$")
+
+
+def _adjective_before(text: str, pos: int) -> int:
+    """Return where an adjective right before pos opens, or pos when there is none."""
+    match = _ADJECTIVE.search(text, max(0, pos - 40), pos)
+    return match.start() if match else pos
 
 
 def _is_place(word: str) -> bool:

@@ -148,6 +148,34 @@ def phase(text: str) -> str:
     return next((name for name, pattern in _phases() if pattern.search(low)), "")
 
 
+_LEAD_CHARS = 300  # of the text, after the title: where an article says what it reports
+
+
+@cache
+def _aspects() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+    data = load("story")["aspects"]
+    cancel = re.compile(trie_pattern(w.lower() for w in data["cancel"]))
+    others = tuple(
+        (name, re.compile(trie_pattern(w.lower() for w in data[name])))
+        for name in ("announce", "report")
+    )
+    return cancel, others
+
+
+def aspect(title: str, text: str) -> str:
+    """Return what an article on an event says of it: "announce", "report", "cancel" or "".
+
+    Read from the title and the first lines, where news says what happened; the words of
+    the other tenses further down (a report recalls the plans) do not count.
+    """
+    lead = f"{title}\n{text[:_LEAD_CHARS]}".lower().replace("ё", "е")
+    cancel, others = _aspects()
+    if cancel.search(lead):
+        return "cancel"
+    found = [(m.start(), name) for name, pattern in others if (m := pattern.search(lead))]
+    return min(found)[1] if found else ""
+
+
 def weight(anchor: str) -> float:
     """Return how much sharing this anchor says that two articles tell one story."""
     kind, value = anchor[0], anchor[2:]
@@ -332,6 +360,7 @@ def features(
             "topics": list(subjects),
             # only a report on an event has a day of it
             "phase": phase(body) if event_keys else None,
+            "aspect": aspect(title, text) if event_keys else None,
         },
     )
 
@@ -368,6 +397,7 @@ class Signals:
     sketch: frozenset[int]
     countries: frozenset[str]
     phase: str | None
+    aspect: str | None  # of an article on an event: announce, report, cancel or ""
     weights: dict[str, float]  # anchor → weight
     total: float
     initial: tuple[str, ...]  # "w:" anchors of names seen only opening a sentence
@@ -393,6 +423,7 @@ def signals(feats: StoryFeatures) -> Signals:
         sketch=frozenset(data.get("sketch", ())),
         countries=frozenset(data.get("countries", ())),
         phase=data.get("phase"),
+        aspect=data.get("aspect"),
         weights=weights,
         total=sum(weights.values()),
         initial=tuple(f"w:{w}" for w in data.get("initial", ())),
@@ -420,20 +451,36 @@ def similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     return _similarity(signals(a), signals(b))
 
 
-def _similarity(a: Signals, b: Signals) -> float:
-    """Return :func:`similarity` of two decoded articles."""
+def _apart(a: Signals, b: Signals, content: float) -> bool:
+    """Tell whether two articles cannot tell one story, whatever else they share.
+
+    Days apart, another year's edition, other countries, another day of an event. A near
+    copy of the same text is one story all the same.
+    """
+    if a.day is not None and b.day is not None and abs(a.day - b.day) > _MAX_DAYS:
+        return True
+    if content >= _NEAR_DUPLICATE:
+        return False
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return True  # this year's edition, holiday or decree is not last year's
+    if a.countries and b.countries and a.countries.isdisjoint(b.countries):
+        return True  # about different countries: a different story
+    if a.aspect and b.aspect and a.aspect != b.aspect:
+        return True  # a forum announced, held, or cancelled: three stories
+    return bool(a.phase and b.phase and a.phase != b.phase)  # the forum and its second day
+
+
+def _similarity(a: Signals, b: Signals, content: float | None = None) -> float:
+    """Return :func:`similarity` of two decoded articles (``content``: their _jaccard, if known)."""
     days = None if a.day is None or b.day is None else abs(a.day - b.day)
     if days is not None and days > _MAX_DAYS:
         return 0.0
-    content = _jaccard(a.sketch, b.sketch)
+    if content is None:
+        content = _jaccard(a.sketch, b.sketch)
+    if _apart(a, b, content):
+        return 0.0
     if content >= _NEAR_DUPLICATE:
         return 1.0
-    if a.year is not None and b.year is not None and a.year != b.year:
-        return 0.0  # this year's edition, holiday or decree is not last year's
-    if a.countries and b.countries and a.countries.isdisjoint(b.countries):
-        return 0.0  # about different countries: a different story
-    if a.phase and b.phase and a.phase != b.phase:
-        return 0.0  # the forum as a whole and its second day: two stories
     wa, wb = a.weights, b.weights
     shared = wa.keys() & wb.keys()
     # a name that opens a sentence in one article and sits inside one in the other
@@ -441,6 +488,8 @@ def _similarity(a: Signals, b: Signals) -> float:
     shared.update(w for w in b.initial if w in wa)
     if len(a.countries) >= 2 and a.countries == b.countries and a.topics & b.topics:
         shared.add("g:" + "+".join(sorted(a.countries)))
+    if _other_days(wa, wb, shared):
+        return 0.0
     total_a, total_b = a.total, b.total
     if (not shared or not total_a or not total_b) and content < _SHARED_PASSAGES:
         return 0.0
@@ -472,6 +521,22 @@ def _similarity(a: Signals, b: Signals) -> float:
     return min(0.5, overlap / 2)
 
 
+_MIN_DAYS_NAMED = 2
+
+
+def _other_days(wa: Mapping[str, float], wb: Mapping[str, float], shared: set[str]) -> bool:
+    """Tell whether both articles name their own days and not one the other names.
+
+    This year's holiday decree and last year's (26 June, 20 August), each with its days: two
+    stories however alike their words, even with no year to tell them apart.
+    """
+    if any(s[0] == "d" for s in shared):
+        return False
+    days_a = sum(1 for k in wa if k[0] == "d")
+    days_b = sum(1 for k in wb if k[0] == "d")
+    return days_a >= _MIN_DAYS_NAMED and days_b >= _MIN_DAYS_NAMED
+
+
 def best_story(feats: StoryFeatures, candidates: Sequence[StoryCandidate]) -> int | None:
     """Return the story id of the candidate that tells the same story, or None."""
     return best_of(signals(feats), [(c.story_id, signals(c.features)) for c in candidates])
@@ -482,14 +547,26 @@ def best_of(article: Signals, candidates: Iterable[tuple[int, Signals]]) -> int 
 
     The first of the best-scoring candidates wins, as in :func:`best_story`.
     """
-    best: tuple[float, int] | None = None
+    best: dict[int, float] = {}  # story id → its best score, in the order first met
+    apart: set[int] = set()
     for story_id, candidate in candidates:
-        score = _similarity(article, candidate)
-        if score > 0.5 and (best is None or score > best[0]):
-            best = (score, story_id)
-            if score >= 1.0:
-                break  # nothing scores higher, and the first of equals wins
-    return best[1] if best else None
+        if story_id in apart:
+            continue
+        content = _jaccard(article.sketch, candidate.sketch)
+        if _apart(article, candidate, content):
+            # a story is joined as a whole: an article that cannot go with one of its
+            # members (the announcement of a forum and a report weeks later, another
+            # year's edition) does not join it through another member either
+            apart.add(story_id)
+            best.pop(story_id, None)
+            continue
+        score = _similarity(article, candidate, content)
+        if score > 0.5 and score > best.get(story_id, 0.0):
+            best[story_id] = score
+    if not best:
+        return None
+    top = max(best.values())
+    return next(s for s, score in best.items() if score == top)
 
 
 class StoryMatcher:

@@ -109,3 +109,122 @@ def test_an_event_carries_the_other_names_the_text_gives_it() -> None:
     )
     assert event.key == "turkmentel-2025"
     assert {event.name, *event.aliases} == {"Türkmentel-2025", "Туркментел-2025"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "Hukumat Samarqand xalqaro forumini keyingi yilga ko'chirdi.",
+            "Samarqand xalqaro forumi",
+            id="uz-latn-place-name",
+        ),
+        pytest.param(
+            "Talyplar Halkara Matematika olimpiadasyna gatnaşdylar.",
+            "Matematika olimpiadasy",
+            id="tk-generic-adjective-first",
+        ),
+    ],
+)
+def test_a_turkic_name_keeps_the_words_before_its_head(text: str, name: str) -> None:
+    """In Turkic order a place or a generic adjective alone is no name: the head is the name's."""
+    assert names(text) == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "event_key"),
+    [
+        pytest.param(
+            "Токаев отменил проведение Международного форума Астана в этом году.",
+            "astana-international-forum",
+            id="ru-genitive-unquoted-city",
+        ),
+        pytest.param(
+            "Участники международного форума «Астана» обсудили климат.",
+            "astana-international-forum",
+            id="ru-quoted-city",
+        ),
+        pytest.param(
+            "Prezident Ostona xalqaro forumida nutq so'zladi.",
+            "astana-international-forum",
+            id="uz-latn-other-spelling",
+        ),
+        pytest.param(
+            "Делегация приняла участие в Ташкентском международном инвестиционном форуме.",
+            "tashkent-international-investment-forum",
+            id="ru-prepositional",
+        ),
+    ],
+)
+def test_a_name_in_any_case_finds_its_event(text: str, event_key: str) -> None:
+    """A city alone names no event, and a name in any grammatical case is one key."""
+    assert [e.key for e in extract(text, published=None)] == [event_key]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param(
+            "Тими миллӣ ба бозиҳои интихобии Ҷоми Осиё-2027 омодагӣ мегирад.",
+            "Ҷоми Осиё-2027",
+            id="tg-cup-with-year",
+        ),
+        pytest.param(
+            "Бошгоҳ дар марҳилаи гурӯҳии Лигаи қаҳрамонҳои АФК-2024 бозӣ мекунад.",
+            "Лигаи қаҳрамонҳои АФК-2024",
+            id="tg-league-izofa",
+        ),
+        pytest.param(
+            "Варзишгарон дар Мусобиқаи ҷаҳонии робототехника-2025 ширкат варзиданд.",
+            "Мусобиқаи ҷаҳонии робототехника-2025",
+            id="tg-lowercase-chain-with-year",
+        ),
+    ],
+)
+def test_a_tajik_izofa_name_with_its_year_is_an_event(text: str, name: str) -> None:
+    assert names(text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "Шымкентте өтетін VI Дүниежүзілік көшпенділер ойынына дайындық басталды.", id="kk"
+        ),
+        pytest.param("Быйыл Дүйнөлүк көчмөндөр оюндарынын программасы жарыяланды.", id="ky"),
+    ],
+)
+def test_games_named_in_turkic_order_are_one_event(text: str) -> None:
+    (event,) = extract(text, published=None)
+    assert event.key == "world-nomad-games"
+
+
+def test_a_generic_russian_name_with_its_subject_is_an_event() -> None:
+    """ "Международная олимпиада" says what kind; "… по робототехнике" says which."""
+    assert names("В Бишкеке завершилась Международная олимпиада по робототехнике.") == [
+        "Международная олимпиада по робототехнике"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Plans for the year:\n- Organizing a hackathon for students.", id="en"),
+        pytest.param("Reja:\n• Tashkil etish forumi uchun joy tanlash.", id="uz-latn"),
+    ],
+)
+def test_the_first_word_of_a_list_item_is_no_name(text: str) -> None:
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Investors met at the Fintech Forum held on the sidelines.", id="en"),
+        pytest.param("Делегаттар BPO Summit жұмысына қатысты.", id="kk"),
+        pytest.param("Ertaga esa Startup Forum doirasida taqdimotlar bo'ladi.", id="uz-latn"),
+    ],
+)
+def test_a_topic_and_an_event_word_name_no_event(text: str) -> None:
+    """A name made only of what an event is about and an event word says which kind."""
+    assert names(text) == []

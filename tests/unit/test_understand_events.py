@@ -357,3 +357,57 @@ def test_dateline_city_counts_when_the_event_sentence_names_it() -> None:
         "12 March with more than 500 specialists.",
     )
     assert event.place == "Dushanbe"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        pytest.param(
+            "Forum 2025-yilning 13−14-iyun kunlari o'tadi.",
+            date(2025, 6, 13),
+            date(2025, 6, 14),
+            id="uz-latn-year-first-minus-sign",
+        ),
+        pytest.param(
+            "Көрме 2026 жылғы 7-9 сәуір аралығында өтеді.",
+            date(2026, 4, 7),
+            date(2026, 4, 9),
+            id="kk-year-first-range",
+        ),
+        pytest.param(
+            "Sergi 2024-nji ýylyň 17-19-njy aprelinde geçer.",
+            date(2024, 4, 17),
+            date(2024, 4, 19),
+            id="tk-year-first-range",
+        ),
+        pytest.param(
+            "Форум пройдёт 3−5 октября 2027 года.",
+            date(2027, 10, 3),
+            date(2027, 10, 5),
+            id="ru-minus-sign",
+        ),
+    ],
+)
+def test_a_range_with_its_year_before_it_or_a_minus_sign(text: str, start: date, end: date) -> None:
+    (mention,) = dates.find(text)
+    assert (
+        dates.resolve(mention.day, mention.month, mention.year, year_hint=None, around=None)
+        == start
+    )
+    assert (mention.end_day, mention.end_month, mention.end_year or start.year) == (
+        end.day,
+        end.month,
+        end.year,
+    )
+
+
+def test_a_turkmen_city_with_its_voiced_stem_is_the_place() -> None:
+    """Daşkent takes a genitive as Daşkendiň: the place of the event all the same."""
+    raw = RawArticle(
+        url=None,
+        title="CAFA Nations Cup-2027",
+        text="«CAFA Nations Cup-2027» ýaryşynyň duşuşygy Daşkendiň merkezi stadionynda geçirildi.",
+        published=None,
+    )
+    (event,) = understand(raw).events
+    assert event.place == "Tashkent"

@@ -383,3 +383,129 @@ def test_undated_articles_of_different_years_are_different_stories(
 ) -> None:
     score = story.similarity(_undated(*RU_2017), _undated(title, text))
     assert (score > 0.5) is same
+
+
+def test_a_story_is_joined_as_a_whole_not_through_one_undated_member() -> None:
+    """An undated copy matches both an announcement and a report weeks later: the report
+    still does not join the announcement's story through it."""
+    text = (
+        "Бишкекте 12-14-ноябрда «Digital Kyrgyzstan 2027» санариптик форуму өтөт. Форумга "
+        "Казакстан, Өзбекстан жана Тажикстандан 1 200 катышуучу каттоодон өттү, деп билдирди "
+        "Санариптик өнүктүрүү министрлиги. Форумдун программасында 45 сессия бар."
+    )
+    title = "Digital Kyrgyzstan 2027 форуму"
+    announced = RawArticle(url=None, title=title, text=text, published=WHEN)
+    undated = RawArticle(url=None, title=title, text=text, published=None)
+    weeks_later = RawArticle(
+        url=None, title=title, text=text, published=datetime(2026, 2, 9, tzinfo=UTC)
+    )
+    story_members = [
+        StoryCandidate(1, 7, features(announced)),
+        StoryCandidate(2, 7, features(undated)),
+    ]
+    assert best_story(features(undated), story_members[:1]) == 7
+    assert best_story(features(weeks_later), story_members[1:]) == 7
+    assert best_story(features(weeks_later), story_members) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        pytest.param(
+            "В Бишкеке пройдет форум Digital Kyrgyzstan 2027",
+            "Форум состоится 12 ноября.",
+            "announce",
+            id="ru-announce",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 forumi bo‘lib o‘tdi",
+            "Forumda 1200 kishi qatnashdi.",
+            "report",
+            id="uz-latn-report",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 форуму кийинкиге калтырылды",
+            "Форум 12-ноябрда өтмөк.",
+            "cancel",
+            id="ky-postponed",
+        ),
+        pytest.param(
+            "Digital Kyrgyzstan 2027 forumy öz işine başlady",
+            "Foruma 40 ýurtdan gatnaşyjylar geldi.",
+            "report",
+            id="tk-opened",
+        ),
+    ],
+)
+def test_what_an_article_says_happened_to_its_event(title: str, text: str, expected: str) -> None:
+    assert story.aspect(title, text) == expected
+
+
+def test_announcement_and_report_of_one_forum_are_two_stories() -> None:
+    facts = (
+        "Форум Digital Kyrgyzstan 2027 в Бишкеке: 1 200 участников из Казахстана, Узбекистана "
+        "и Таджикистана, 45 сессий, организатор — Министерство цифрового развития Кыргызстана."
+    )
+    announced = RawArticle(
+        url=None,
+        title="В Бишкеке пройдет форум Digital Kyrgyzstan 2027",
+        text="Регистрация открыта до 1 ноября. " + facts,
+        published=WHEN,
+    )
+    held = RawArticle(
+        url=None,
+        title="В Бишкеке прошел форум Digital Kyrgyzstan 2027",
+        text=facts + " Следующий форум соберется через год, сообщили организаторы.",
+        published=WHEN,
+    )
+    assert not matches(announced, held)
+    assert not matches(held, announced)
+
+
+def test_the_same_decree_on_other_days_is_another_story() -> None:
+    """A yearly decree with the same quoted title: this year's days and last year's differ."""
+    this_year = RawArticle(
+        url=None,
+        title="Prezident “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni imzoladi",
+        text=(
+            "Prezident 2 iyun kuni “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni "
+            "imzoladi. Unga ko‘ra, 6 iyun dam olish kuni. Mahalla va Nuroniy jamg‘armalari "
+            "tadbirlar o‘tkazadi."
+        ),
+        published=None,
+    )
+    last_year = RawArticle(
+        url=None,
+        title="Qurbon hayiti: 17 iyul dam olish kuni",
+        text=(
+            "Prezident 12 iyul kuni “Qurbon hayitini nishonlash to‘g‘risida”gi qarorni qabul "
+            "qildi. 17 iyul bayram kuni. Mahalla va Nuroniy jamg‘armalari yordam ko‘rsatadi."
+        ),
+        published=None,
+    )
+    assert not matches(this_year, last_year)
+    assert not matches(last_year, this_year)
+
+
+def test_subjects_in_a_committee_name_tell_no_story() -> None:
+    """Two English reports naming committees on Education, Science, Culture and Sports."""
+    hearing = RawArticle(
+        url=None,
+        title="Parliament hears the Technopark director",
+        text=(
+            "Azamat Bekov spoke at the Committee on Education, Science, Culture, Sports and Youth "
+            "of the Jogorku Kenesh about 400 companies registered in the Technopark."
+        ),
+        published=WHEN,
+    )
+    contest = RawArticle(
+        url=None,
+        title="Students compete in a coding contest",
+        text=(
+            "The Ministry of Education, Science, Culture, Sports and Youth awarded 30 students "
+            "of Osh State University who wrote apps for farmers."
+        ),
+        published=WHEN,
+    )
+    assert not matches(hearing, contest)
+    assert not matches(contest, hearing)

@@ -166,3 +166,32 @@ def test_one_technology_word_does_not_make_news_tech() -> None:
 @given(st.text(max_size=300), st.text(max_size=2000))
 def test_any_text_gets_an_answer(title: str, text: str) -> None:
     assert is_tech(title, text) in (True, False)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
+            "Дар Хуҷанд маркази рақамисозӣ кушода шуд",
+            "Мутахассисон дар он интеллекти сунъӣ ва барномаи мобилӣ барои деҳқонон месозанд.",
+            id="tg-digitalisation-ai-app",
+        ),
+        pytest.param(
+            "Хадамоти алоқа ба провайдерҳо супориш дод",
+            "Ширкатҳои мобилӣ бояд то моҳи июл суръатро баланд кунанд.",
+            id="tg-communications-service",
+        ),
+        pytest.param(
+            "Нарында мобилдик байланыш жакшырды",
+            "Мобилдик операторлор үч жаңы мунара курушту.",
+            id="ky-mobile-network",
+        ),
+        pytest.param(
+            "Ауылдарда мобильді байланыс сапасы артты",
+            "Мобильді операторлар жаңа базалық станциялар орнатты.",
+            id="kk-mobile-network",
+        ),
+    ],
+)
+def test_telecom_and_digitalisation_words_make_tech(title: str, text: str) -> None:
+    assert is_tech(title, text)
