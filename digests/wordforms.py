@@ -145,7 +145,7 @@ def index_terms(text: str, lang: str | None) -> str:
     added, in order and with repeats (ranking counts them), joined by spaces.
     """
     rules = _BY_LANG.get(lang or "", _DEFAULT)
-    out = []
+    out: list[str] = []
     for word in words(text):
         script = script_of(word)
         if script is None:
