@@ -32,7 +32,10 @@ from sqlalchemy import (
     false,
     true,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from digests.wordforms import index_terms
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _title_terms(context: DefaultExecutionContext) -> str:
+    """Stem the title of the article being inserted (a column default, so bulk inserts too)."""
+    row = context.get_current_parameters()
+    return index_terms(row.get("title") or "", row.get("lang"))
+
+
+def _body_terms(context: DefaultExecutionContext) -> str:
+    """Stem the summary and text of the article being inserted."""
+    row = context.get_current_parameters()
+    lang = row.get("lang")
+    return (
+        index_terms(row.get("summary") or "", lang)
+        + " "
+        + index_terms((row.get("text") or "")[:BODY_TERMS_CHARS], lang)
+    ).strip()
+
+
+# PostgreSQL indexes at most 200,000 characters of the text (the migration); so do we.
+BODY_TERMS_CHARS = 200_000
 
 
 class Base(DeclarativeBase):
@@ -163,6 +187,10 @@ class Article(Base):
     features: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Tech news; anything else is stored but lookups, search and digests leave it out.
     tech: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The stems of the title's and the rest's words (digests.wordforms), for search to
+    # match other word forms; worked out on insert from the row itself, never set by hand.
+    title_terms: Mapped[str] = mapped_column(Text, default=_title_terms, server_default="")
+    body_terms: Mapped[str] = mapped_column(Text, default=_body_terms, server_default="")
 
     source: Mapped[Source | None] = relationship(back_populates="articles", lazy="raise")
     story: Mapped[Story] = relationship(back_populates="articles", lazy="raise")

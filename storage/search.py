@@ -6,12 +6,17 @@ and digits of any script), each quoted for FTS5 or written as a plain lexeme for
 ``Қазақстанда``). A word may come with other spellings (the caller's ``alternatives``,
 e.g. the same word in another script): it then matches in any of them. Input with no
 word in it gives no hits rather than an error.
+
+Word forms: each stored article carries the stems of its words (``title_terms`` and
+``body_terms``, see :mod:`digests.wordforms`), indexed beside its text; a query word also
+matches, exactly, any stem it has in a language of its script (and its other spellings'
+stems), so ``интеллекта`` finds ``интеллект``, ``интеллектом`` and ``интеллекте`` alike.
+Exact stems, not stem prefixes: ``банк`` must not find ``банкротство``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +26,7 @@ from sqlalchemy import Float, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
+from digests import wordforms
 from storage import models
 
 logger = logging.getLogger(__name__)
@@ -28,10 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_TOKENS = 16
 MAX_TOKEN_LENGTH = 64
 MIN_PREFIX_LENGTH = 3
-# Letters and digits of any script, plus combining marks and the modifier letters Uzbek
-# Latin uses as apostrophes (ʻ ʼ); ASCII and typographic apostrophes separate tokens, as
-# they do in both SQLite's unicode61 tokenizer and PostgreSQL's parser.
-_TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f\u02b9-\u02bf][^\W_]*)*")
+_TOKEN = wordforms.TOKEN  # the same cut as the stored articles' stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +66,57 @@ def tokens(query: str) -> list[str]:
 Alternatives = Callable[[str], Sequence[str]]
 
 
-def _groups(words: Sequence[str | Sequence[str]]) -> list[list[str]]:
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One query word: its spellings (matched as prefixes) and its stems (matched exactly)."""
+
+    spellings: tuple[str, ...]
+    stems: tuple[str, ...] = ()
+
+
+def _groups(words: Sequence[str | Sequence[str] | Word]) -> list[Word]:
     """Return each word's spellings, the word itself first, without repeats."""
-    return [[w] if isinstance(w, str) else list(dict.fromkeys(w)) for w in words if w]
+    found = []
+    for w in words:
+        if isinstance(w, Word):
+            found.append(w)
+        elif w:
+            found.append(Word((w,) if isinstance(w, str) else tuple(dict.fromkeys(w))))
+    return found
 
 
-def fts5_query(words: Sequence[str | Sequence[str]]) -> str:
-    """Build an FTS5 MATCH expression: every word must match in one of its spellings.
+def _fts5_term(word: str, prefix: bool) -> str:
+    quoted = '"' + word.replace('"', '""') + '"'
+    return quoted + "*" if prefix and len(word) >= MIN_PREFIX_LENGTH else quoted
 
-    Each spelling is quoted, long ones as prefixes; a word's spellings are ORed.
+
+def fts5_query(words: Sequence[str | Sequence[str] | Word]) -> str:
+    """Build an FTS5 MATCH expression: every word must match in one of its spellings or stems.
+
+    Each spelling is quoted, long ones as prefixes, each stem quoted as it is; ORed.
     """
     parts = []
-    for spellings in _groups(words):
-        terms = []
-        for word in spellings:
-            quoted = '"' + word.replace('"', '""') + '"'
-            terms.append(quoted + "*" if len(word) >= MIN_PREFIX_LENGTH else quoted)
+    for word in _groups(words):
+        terms = [_fts5_term(w, True) for w in word.spellings]
+        terms += [_fts5_term(w, False) for w in word.stems]
         parts.append(terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")")
     return " AND ".join(parts)
 
 
-def tsquery(words: Sequence[str | Sequence[str]]) -> str:
-    """Build a to_tsquery expression: every word ANDed, its spellings ORed, long ones prefixes."""
+def tsquery(words: Sequence[str | Sequence[str] | Word]) -> str:
+    """Build a to_tsquery expression: every word ANDed, its spellings and stems ORed."""
     # Tokens hold only letters, digits and marks, none of which is tsquery syntax.
     parts = []
-    for spellings in _groups(words):
-        terms = [w + ":*" if len(w) >= MIN_PREFIX_LENGTH else w for w in spellings]
+    for word in _groups(words):
+        terms = [w + ":*" if len(w) >= MIN_PREFIX_LENGTH else w for w in word.spellings]
+        terms += list(word.stems)
         parts.append(terms[0] if len(terms) == 1 else "(" + " | ".join(terms) + ")")
     return " & ".join(parts)
+
+
+def with_stems(groups: Sequence[Sequence[str]]) -> list[Word]:
+    """Add to each word's spellings the stems they have in the languages of their script."""
+    return [Word(tuple(group), tuple(wordforms.stems_of(group))) for group in groups]
 
 
 def spellings(words: Sequence[str], alternatives: Alternatives | None) -> list[list[str]]:
@@ -121,7 +147,7 @@ _SQLITE_RANKED = text(
     SELECT a.id, a.story_id, a.title, a.summary, a.url, a.published, a.lang, hit.score
     FROM (
         SELECT id, score FROM (
-            SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score
+            SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0, 8.0, 1.0) AS score
             FROM articles_fts
             WHERE articles_fts MATCH :match
               -- tech news only (articles.tech): the rest is stored, not shown
@@ -169,16 +195,20 @@ async def search(
     limit: int = 10,
     offset: int = 0,
     alternatives: Alternatives | None = None,
+    word_forms: bool = True,
 ) -> list[SearchHit]:
     """Return the articles that best match the words of a user query.
 
     ``alternatives`` gives other spellings of a word (another script, say); a word then
-    matches in any of them.
+    matches in any of them. ``word_forms`` (on unless measuring without) adds each
+    spelling's stems, so other endings of the word match too.
     """
     words = tokens(query)
     if not words or limit <= 0:
         return []
-    groups = spellings(words, alternatives)
+    groups: list[Word] = _groups(spellings(words, alternatives))
+    if word_forms:
+        groups = with_stems([g.spellings for g in groups])
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {
         "limit": limit,
