@@ -5,6 +5,8 @@
     python bench/fanout.py --limit 30 --runs 3    # one limit, median of three runs
     python bench/fanout.py --via direct           # no database: Bot + FloodLimiter to N chats
     python bench/fanout.py --limiter aio          # PTB's AIORateLimiter instead, to compare
+    python bench/fanout.py --runs 3 --compare DIR # and another checkout's sender, round by round
+    python bench/fanout.py --limit 1000 --pyspy stacks.txt   # py-spy samples of the sending
 
 What runs where (every measurement in fresh processes, so each gets its own core and its
 own peak memory):
@@ -430,7 +432,7 @@ async def send_outbox(args: argparse.Namespace, base_url: str) -> dict[str, Any]
         report = await run
         elapsed, send_cpu = time.monotonic() - started, cpu_s() - cpu_started
         send_sys = sys_s() - sys_started
-        if profile is not None and args.profile.suffix in (".txt", ".html"):
+        if args.profile is not None and args.profile.suffix in (".txt", ".html"):
             profile.stop()
             text = (
                 profile.output_html()
@@ -534,7 +536,9 @@ def one_run(
             cmd += ["--pyspy", str(args.pyspy)]
         if variant.code is not None:
             cmd += ["--code", str(variant.code)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"the sender failed ({out.returncode}):\n{out.stderr[-3000:]}")
         last = [line for line in out.stdout.splitlines() if line.startswith("{")][-1]
         result = dict(json.loads(last))
         result.update(server.stats())
