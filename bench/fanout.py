@@ -5,6 +5,8 @@
     python bench/fanout.py --limit 30 --runs 3    # one limit, median of three runs
     python bench/fanout.py --via direct           # no database: Bot + FloodLimiter to N chats
     python bench/fanout.py --limiter aio          # PTB's AIORateLimiter instead, to compare
+    python bench/fanout.py --runs 3 --compare DIR # and another checkout's sender, round by round
+    python bench/fanout.py --limit 1000 --pyspy stacks.txt   # py-spy samples of the sending
 
 What runs where (every measurement in fresh processes, so each gets its own core and its
 own peak memory):
@@ -34,6 +36,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,6 +85,11 @@ FILTERS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 def rss_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sys_s() -> float:
+    """CPU time this process has spent in the kernel so far (system calls), in seconds."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
 
 
 def cpu_s() -> float:
@@ -311,6 +320,7 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int, request_ki
     from telegram.ext import AIORateLimiter, Defaults, ExtBot
     from telegram.request import HTTPXRequest
 
+    from bot.aiohttp_request import AiohttpRequest
     from bot.ratelimit import FloodLimiter
     from bot.request import JSONRequest
 
@@ -319,8 +329,8 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int, request_ki
         if limiter_kind == "flood"
         else AIORateLimiter(overall_max_rate=limit, max_retries=3)
     )
-    kind = HTTPXRequest if request_kind == "form" else JSONRequest  # the bot's: JSON
-    request = kind(
+    kinds = {"aiohttp": AiohttpRequest, "json": JSONRequest, "form": HTTPXRequest}
+    request = kinds[request_kind](
         connection_pool_size=pool, read_timeout=10.0, connect_timeout=5.0, pool_timeout=30.0
     )
     return ExtBot(
@@ -382,20 +392,58 @@ async def send_outbox(args: argparse.Namespace, base_url: str) -> dict[str, Any]
     cfg = DeliveryConfig(rate=args.limit, concurrency=args.concurrency, batch=args.batch)
     async with bot:
         sender = Sender(db, bot, cfg, clock=clock, worker="bench")
-        profile = None
-        if args.profile is not None:
+        profile: Any = None
+        if args.profile is not None and args.profile.suffix in (".txt", ".html"):
+            from pyinstrument import Profiler  # sampling: little overhead, whole stacks
+
+            profile = Profiler(interval=0.0005, async_mode="disabled")
+            profile.start()
+        elif args.pyspy is not None:
+            # Sampled from outside, so the sender runs at full speed: only the sending.
+            profile = subprocess.Popen(  # noqa: ASYNC220 (it only starts py-spy)
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--nonblocking",
+                    "--gil",  # only while holding the GIL: Python CPU, not a syscall
+                    "-r",
+                    "200",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(args.pyspy),
+                    "--pid",
+                    str(os.getpid()),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            await asyncio.sleep(1.0)  # py-spy attaches
+        elif args.profile is not None:
             import cProfile
 
             profile = cProfile.Profile(time.process_time)  # CPU, not waiting
             profile.enable()
-        started, cpu_started = time.monotonic(), cpu_s()
+        started, cpu_started, sys_started = time.monotonic(), cpu_s(), sys_s()
         run = asyncio.ensure_future(sender.run())
         done, _ = await asyncio.wait({run}, timeout=args.seconds)
         if not done:
             sender.stop()  # finish what is in flight, claim nothing more
         report = await run
         elapsed, send_cpu = time.monotonic() - started, cpu_s() - cpu_started
-        if profile is not None:
+        send_sys = sys_s() - sys_started
+        if args.profile is not None and args.profile.suffix in (".txt", ".html"):
+            profile.stop()
+            text = (
+                profile.output_html()
+                if args.profile.suffix == ".html"
+                else profile.output_text(unicode=True, show_all=False)
+            )
+            args.profile.write_text(text)
+        elif args.pyspy is not None:
+            profile.send_signal(signal.SIGINT)
+            profile.wait()
+        elif profile is not None:
             profile.disable()
             profile.dump_stats(args.profile)
     async with db() as session:
@@ -418,6 +466,7 @@ async def send_outbox(args: argparse.Namespace, base_url: str) -> dict[str, Any]
         "elapsed": elapsed,
         "send_cpu_s": send_cpu,
         "send_cpu_ms_per_message": 1000 * send_cpu / max(1, report.messages),
+        "send_sys_ms_per_message": 1000 * send_sys / max(1, report.messages),
         "outbox": counts,
     }
 
@@ -435,7 +484,18 @@ def send(args: argparse.Namespace) -> None:
 # ---- the orchestrator --------------------------------------------------------------------
 
 
-def one_run(args: argparse.Namespace, limit: int, template: Path | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Variant:
+    """A sender to measure: whose code (None: this checkout's) and which request layer."""
+
+    name: str
+    code: Path | None
+    request: str
+
+
+def one_run(
+    args: argparse.Namespace, limit: int, template: Path | None, variant: Variant
+) -> dict[str, Any]:
     """Start a server and a sender for one limit; return what both measured."""
     server = ServerProcess(args.subscribers, limit)
     workdir = Path(tempfile.mkdtemp(prefix="fanout-"))
@@ -458,7 +518,7 @@ def one_run(args: argparse.Namespace, limit: int, template: Path | None) -> dict
             "--limiter",
             args.limiter,
             "--request",
-            args.request,
+            variant.request,
             "--concurrency",
             str(args.concurrency or (64 if limit <= 30 else 256)),
             "--batch",
@@ -472,8 +532,15 @@ def one_run(args: argparse.Namespace, limit: int, template: Path | None) -> dict
             database = workdir / "fanout.sqlite"
             shutil.copy(template, database)
             cmd += ["--database", str(database)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+        if args.pyspy is not None:
+            cmd += ["--pyspy", str(args.pyspy)]
+        if variant.code is not None:
+            cmd += ["--code", str(variant.code)]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"the sender failed ({out.returncode}):\n{out.stderr[-3000:]}")
+        last = [line for line in out.stdout.splitlines() if line.startswith("{")][-1]
+        result = dict(json.loads(last))
         result.update(server.stats())
     finally:
         server.stop()
@@ -505,29 +572,60 @@ def orchestrate(args: argparse.Namespace) -> None:
                 check=True,
             )
             print(f"built {args.subscribers:,} subscribers in {time.monotonic() - started:.1f} s")
+        variants = [Variant("this", None, args.request)]
+        if args.compare is not None:  # the other code first, then this, round after round
+            variants.insert(0, Variant("compared", args.compare, args.compare_request))
         for limit in limits:
-            runs = [one_run(args, limit, template) for _ in range(args.runs)]
-            for n, r in enumerate(runs, 1):
-                print(f"limit {limit}/s run {n}: " + json.dumps(_rounded(r)))
-            med = {k: statistics.median(r[k] for r in runs) for k in _NUMBERS if k in runs[0]}
-            print(
-                f"limit {limit}/s via {args.via}, {args.limiter} limiter, {args.request} "
-                f"requests, {args.subscribers:,} "
-                f"chats, median of {args.runs}: {med['rate']:.1f} msg/s = {med['ratio']:.3f} "
-                f"of the limit ({med['accepted']:.0f} messages in {med['span']:.1f} s), "
-                f"busiest second {med['busiest_second']:.0f}, 429s {med['flood_429s']:.0f}, "
-                f"sender CPU {med['send_cpu_ms_per_message']:.2f} ms per message sent, "
-                f"sender peak RSS {med['sender_rss_mb']:.0f} MB"
-                + (
-                    f", planning {med['planning']:.2f} s ({med['compositions']:.0f} "
-                    f"compositions and {args.subscribers:,} deliveries written: "
-                    f"{1000 * med['per_composition']:.0f} ms per composition, all told)"
-                    if "planning" in med
-                    else ""
+            rounds: dict[str, list[dict[str, Any]]] = {v.name: [] for v in variants}
+            for n in range(1, args.runs + 1):
+                for variant in variants:
+                    r = one_run(args, limit, template, variant)
+                    rounds[variant.name].append(r)
+                    print(f"limit {limit}/s {variant.name} run {n}: " + json.dumps(_rounded(r)))
+            for variant in variants:
+                _summary(args, limit, variant, rounds[variant.name])
+            if args.compare is not None:
+                cpu = [
+                    a["send_cpu_ms_per_message"] / b["send_cpu_ms_per_message"]
+                    for a, b in zip(rounds["this"], rounds["compared"], strict=True)
+                ]
+                rate = [
+                    a["rate"] / b["rate"]
+                    for a, b in zip(rounds["this"], rounds["compared"], strict=True)
+                ]
+                print(
+                    f"limit {limit}/s this / compared, round by round: sender CPU per message "
+                    f"{' '.join(f'{x:.2f}' for x in cpu)} (median {statistics.median(cpu):.2f}), "
+                    f"msg/s {' '.join(f'{x:.2f}' for x in rate)} "
+                    f"(median {statistics.median(rate):.2f})"
                 )
-            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _summary(
+    args: argparse.Namespace, limit: int, variant: Variant, runs: list[dict[str, Any]]
+) -> None:
+    """Print the medians of one variant's runs at one limit."""
+    med = {k: statistics.median(r[k] for r in runs) for k in _NUMBERS if k in runs[0]}
+    print(
+        f"limit {limit}/s {variant.name} ({variant.code or 'this checkout'}) via "
+        f"{args.via}, {args.limiter} limiter, {variant.request} "
+        f"requests, {args.subscribers:,} "
+        f"chats, median of {args.runs}: {med['rate']:.1f} msg/s = {med['ratio']:.3f} "
+        f"of the limit ({med['accepted']:.0f} messages in {med['span']:.1f} s), "
+        f"busiest second {med['busiest_second']:.0f}, 429s {med['flood_429s']:.0f}, "
+        f"sender CPU {med['send_cpu_ms_per_message']:.2f} ms per message sent "
+        f"({med['send_sys_ms_per_message']:.2f} in the kernel), "
+        f"sender peak RSS {med['sender_rss_mb']:.0f} MB"
+        + (
+            f", planning {med['planning']:.2f} s ({med['compositions']:.0f} "
+            f"compositions and {args.subscribers:,} deliveries written: "
+            f"{1000 * med['per_composition']:.0f} ms per composition, all told)"
+            if "planning" in med
+            else ""
+        )
+    )
 
 
 _NUMBERS = (
@@ -539,6 +637,7 @@ _NUMBERS = (
     "flood_429s",
     "sender_rss_mb",
     "send_cpu_ms_per_message",
+    "send_sys_ms_per_message",
     "planning",
     "compositions",
     "per_composition",
@@ -558,7 +657,10 @@ def main() -> None:
     parser.add_argument("--via", choices=("outbox", "direct"), default="outbox")
     parser.add_argument("--limiter", choices=("flood", "aio"), default="flood")
     parser.add_argument(
-        "--request", choices=("json", "form"), default="json", help="form: PTB's urlencoded"
+        "--request",
+        choices=("aiohttp", "json", "form"),
+        default="aiohttp",
+        help="aiohttp: the bot's; json: httpx with JSON bodies; form: PTB's urlencoded httpx",
     )
     parser.add_argument("--concurrency", type=int, default=0, help="default 64, 256 lifted")
     parser.add_argument("--batch", type=int, default=1000, help="deliveries claimed at once")
@@ -569,10 +671,26 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="write the sender's cProfile stats of sending to this file"
     )
+    parser.add_argument(
+        "--pyspy", type=Path, help="sample the sender with py-spy into this file (collapsed)"
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also measure the sender of another checkout (e.g. `git archive main`), "
+        "alternating with this one round by round",
+    )
+    parser.add_argument(
+        "--compare-request", default="json", help="the request layer of --compare (json)"
+    )
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # the sender's checkout
     parser.add_argument("--role", choices=("run", "server", "build", "send"), default="run")
     parser.add_argument("--database", type=Path)
     parser.add_argument("--base-url")
     args = parser.parse_args()
+    if args.code is not None:  # the sender imports bot/ and storage/ from that checkout
+        sys.path.insert(0, str(args.code.resolve()))
     if args.role == "server":
         serve(args.subscribers, args.limit)
     elif args.role == "build":

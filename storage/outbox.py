@@ -579,6 +579,23 @@ async def mark_retry(
     )
 
 
+async def mark_retry_many(
+    session: AsyncSession, retries: Sequence[tuple[int, str, datetime]]
+) -> None:
+    """Put many deliveries back to pending in one statement: (id, error, next attempt) each."""
+    if not retries:
+        return
+    table = _deliveries
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(status="pending", error=bindparam("why"), next_attempt_at=bindparam("at"))
+    )
+    await session.execute(
+        stmt, [{"delivery_id": i, "why": error, "at": at} for i, error, at in retries]
+    )
+
+
 async def mark_failed(
     session: AsyncSession, delivery_id: int, *, error: str, now: datetime
 ) -> None:

@@ -607,6 +607,36 @@ async def test_many_sent_are_recorded_in_one_statement(db: Database) -> None:
     assert rows[0].sent_at == NOW + HOUR and rows[1].sent_at is None
 
 
+async def test_many_retries_are_recorded_in_one_statement(db: Database) -> None:
+    ids = await planned(db, 3)
+    await claim(db)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            await outbox.mark_retry_many(
+                session,
+                [(ids[0], "released", NOW), (ids[2], "429: retry after 7 s", NOW + HOUR)],
+            )
+            await outbox.mark_retry_many(session, [])  # nothing to write
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE")]) == 1
+    rows = [await delivery(db, i) for i in ids]
+    assert [(r.status, r.error) for r in rows] == [
+        ("pending", "released"),
+        ("sending", None),
+        ("pending", "429: retry after 7 s"),
+    ]
+    assert [c.delivery_id for c in await claim(db, "w2")] == [ids[0]]
+    later = await claim(db, "w2", now=NOW + HOUR, lease=7200)  # nobody's lease ran out
+    assert [c.delivery_id for c in later] == [ids[2]]
+
+
 @pytest.mark.postgres
 async def test_two_open_transactions_never_claim_the_same_row(db: Database) -> None:
     if db.dialect != "postgresql":
