@@ -320,7 +320,6 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int, request_ki
     from telegram.ext import AIORateLimiter, Defaults, ExtBot
     from telegram.request import HTTPXRequest
 
-    from bot.aiohttp_request import AiohttpRequest
     from bot.ratelimit import FloodLimiter
     from bot.request import JSONRequest
 
@@ -329,7 +328,7 @@ def make_bot(base_url: str, limit: int, limiter_kind: str, pool: int, request_ki
         if limiter_kind == "flood"
         else AIORateLimiter(overall_max_rate=limit, max_retries=3)
     )
-    kinds = {"aiohttp": AiohttpRequest, "json": JSONRequest, "form": HTTPXRequest}
+    kinds = {"json": JSONRequest, "form": HTTPXRequest}
     request = kinds[request_kind](
         connection_pool_size=pool, read_timeout=10.0, connect_timeout=5.0, pool_timeout=30.0
     )
@@ -658,9 +657,9 @@ def main() -> None:
     parser.add_argument("--limiter", choices=("flood", "aio"), default="flood")
     parser.add_argument(
         "--request",
-        choices=("aiohttp", "json", "form"),
-        default="aiohttp",
-        help="aiohttp: the bot's; json: httpx with JSON bodies; form: PTB's urlencoded httpx",
+        choices=("json", "form"),
+        default="json",
+        help="json: the bot's (httpx with JSON bodies); form: PTB's urlencoded httpx",
     )
     parser.add_argument("--concurrency", type=int, default=0, help="default 64, 256 lifted")
     parser.add_argument("--batch", type=int, default=1000, help="deliveries claimed at once")

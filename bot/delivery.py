@@ -52,7 +52,7 @@ from storage.outbox import Claimed
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-FLUSH_EVERY = 100  # outcomes written at once
+FLUSH_EVERY = 25  # outcomes written at once: a crash repeats at most these and those in flight
 FLUSH_SECONDS = 0.1  # …or after this long, whichever comes first
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every message
 _GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
