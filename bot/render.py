@@ -220,16 +220,28 @@ HELP_COMMANDS = (
 )
 
 
-def help_text(lang: str, bot_username: str) -> Reply:
-    """List every command with a one-line description and an example."""
+ADMIN_COMMANDS = ("stats", "sources", "channel", "broadcast_preview")
+
+
+def help_text(lang: str, bot_username: str, *, admin: bool = False) -> Reply:
+    """List every command with a one-line description and an example (admins' too, to them)."""
     lines = [t(lang, "help.title"), ""]
     for command in HELP_COMMANDS:
-        example = t(lang, f"example.{command}")
-        lines.append(f"/{command} — {t(lang, f'cmd.{command}')}")
-        if example != f"/{command}":
-            lines.append(f"    <i>{t(lang, 'help.example')}</i> <code>{esc(example)}</code>")
+        lines.extend(_help_lines(command, lang))
+    if admin:
+        lines.extend(["", t(lang, "help.admin_title"), ""])
+        for command in ADMIN_COMMANDS:
+            lines.extend(_help_lines(command, lang))
     lines.extend(["", t(lang, "help.footer", bot=esc(bot_username))])
     return Reply(("\n".join(lines),))
+
+
+def _help_lines(command: str, lang: str) -> list[str]:
+    example = t(lang, f"example.{command}")
+    lines = [f"/{command} — {t(lang, f'cmd.{command}')}"]
+    if example != f"/{command}":
+        lines.append(f"    <i>{t(lang, 'help.example')}</i> <code>{esc(example)}</code>")
+    return lines
 
 
 def commands(lang: str) -> list[tuple[str, str]]:
@@ -259,7 +271,11 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
             for c in answer.suggestions
         ]
         return Reply((esc(t(lang, "country.did_you_mean")),), InlineKeyboardMarkup(buttons))
+    if answer.outside:
+        return outside_region(answer, lang)
     assert answer.page is not None
+    if len(answer.codes) > 1:
+        return several_countries(answer, lang)
     name = country_name(answer.code, lang)
     header = t(lang, "country.header", flag=flag(answer.code), country=esc(name))
     if not answer.exact and answer.page.offset == 0:
@@ -268,6 +284,28 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
     if not answer.page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=name))}",))
     more = f"c:{answer.code}:{answer.page.next_offset}" if answer.page.has_more else None
+    return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
+
+
+def outside_region(answer: CountryAnswer, lang: str) -> Reply:
+    """Say politely that a country is outside what the bot covers, and offer the five it does."""
+    asked = answer.codes or ((answer.code,) if answer.code else ())
+    names = ", ".join(f"{flag(c)} {country_name(c, lang)}" for c in asked)
+    covered = ", ".join(country_name(c, lang) for c in FOCUS_COUNTRIES)
+    text = t(lang, "country.outside", country=esc(names), covered=esc(covered))
+    return Reply((text,), country_picker(lang).keyboard)
+
+
+def several_countries(answer: CountryAnswer, lang: str) -> Reply:
+    """Render /country for several countries at once ("kz uz"): their stories together."""
+    assert answer.page is not None
+    flags = "".join(flag(c) for c in answer.codes)
+    names = ", ".join(country_name(c, lang) for c in answer.codes)
+    header = t(lang, "country.header_several", flags=flags, countries=esc(names))
+    if not answer.page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=names))}",))
+    codes = ",".join(answer.codes)
+    more = f"c:{codes}:{answer.page.next_offset}" if answer.page.has_more else None
     return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
 
 
@@ -325,18 +363,26 @@ def event_line(event: EventView, lang: str) -> str:
     return "📅 " + "\n".join(parts)
 
 
-def events(items: Sequence[EventView], lang: str) -> Reply:
-    """Render /events: upcoming and recent events, each with a button to its card."""
+def events(
+    items: Sequence[EventView], lang: str, *, page: int = 1, more: int | None = None
+) -> Reply:
+    """Render /events: one line per event, a button to each card, "More" when more follow.
+
+    ``page`` counts from 1; ``more`` is the offset of the next page, if there is one.
+    """
     header = t(lang, "event.list_header")
     if not items:
         return Reply((f"{header}\n\n{esc(t(lang, 'event.list_empty'))}",))
-    buttons = [
+    rows = [
         [InlineKeyboardButton(shorten(ev.name, 40), callback_data=f"e:{ev.id}:0")]
         for ev in items[:8]
     ]
-    return Reply(
-        split([header, *(event_line(ev, lang) for ev in items)]), InlineKeyboardMarkup(buttons)
-    )
+    blocks = [header, *(event_line(ev, lang) for ev in items)]
+    if page > 1:
+        blocks.append(f"<i>{esc(t(lang, 'list.page', page=page))}</i>")
+    if more is not None:
+        rows.append([InlineKeyboardButton(t(lang, "list.more"), callback_data=f"ev:{more}")])
+    return Reply(split(blocks), InlineKeyboardMarkup(rows))
 
 
 def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
@@ -387,22 +433,28 @@ def message(lang: str, key: str, **values: object) -> Reply:
 
 
 def topic_key(name: str, lang: str) -> str | None:
-    """Find the topic a reader means: its key or its label in any UI language, near misses too."""
+    """Find the topic a reader means: its key or its name in any UI language, or a near miss.
+
+    A near miss is a whole name misspelt ("Fintek", "Стартапы" for "Стартаптар"), scored on
+    the whole string: a partial score would take "blockchainz" or "mountain" for "ai",
+    which both happen to contain.
+    """
     from rapidfuzz import fuzz, process, utils
 
-    wanted = name.strip().casefold()
+    wanted = utils.default_process(name)
     if not wanted:
         return None
-    keys = topic_keys()
     choices: dict[str, str] = {}
-    for key in keys:
+    for key in topic_keys():
         choices[f"{key}|key"] = key
         for ui in i18n.SUPPORTED:
             choices[f"{key}|{ui}"] = topic_label(key, ui)
     for choice, label in choices.items():
-        if label.casefold() == wanted:
+        if utils.default_process(label) == wanted:
             return choice.split("|", 1)[0]
+    if len(wanted) < 4:  # "tel" is a beginning, not a topic
+        return None
     found = process.extractOne(
-        wanted, choices, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=85
+        wanted, choices, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=85
     )
     return found[2].split("|", 1)[0] if found else None

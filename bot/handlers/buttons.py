@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot import i18n, render, render_calendar
 from bot.context import ChaikhanaContext
+from bot.handlers.commands import events_reply
 from bot.handlers.common import edit, lang
 from storage import lookups
 
@@ -80,6 +81,12 @@ async def event_page(update: Update, context: ChaikhanaContext) -> None:
     await edit(
         update, context, render_calendar.event_reply(render.event_card(card, "", ui), card, ui)
     )
+
+
+async def events_page(update: Update, context: ChaikhanaContext) -> None:
+    """Page /events (``ev:<offset>``)."""
+    _, offset = _parts(update)
+    await edit(update, context, await events_reply(context, lang(update, context), _offset(offset)))
 
 
 async def search_page(update: Update, context: ChaikhanaContext) -> None:
