@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
 from bot.i18n import t
+from digests import places
 from digests.understand import countries
 from storage.lookups import CountryAnswer, EventCard, EventView, StoryPage, StoryView
 
@@ -80,6 +81,11 @@ def flag(code: str) -> str:
 def country_name(code: str, lang: str) -> str:
     """Name a country in the reader's language."""
     return countries.name(code, lang)
+
+
+def place_name(place: str | None, lang: str) -> str:
+    """Name a place in the reader's language where it is a city the bot knows (Ашхабад)."""
+    return places.name(place, lang) if place else ""
 
 
 def topic_label(topic: str, lang: str) -> str:
@@ -355,7 +361,7 @@ def event_line(event: EventView, lang: str) -> str:
     """Render one event of the list: name, dates, place, number of articles."""
     parts = [f"<b>{esc(shorten(event.name, 120))}</b>"]
     dates = i18n.format_dates(event.start, event.end, lang)
-    details = [d for d in (dates, esc(event.place or "")) if d]
+    details = [d for d in (dates, esc(place_name(event.place, lang))) if d]
     if event.country:
         details.append(flag(event.country))
     details.append(esc(t(lang, "event.articles", count=event.articles)))
@@ -395,7 +401,7 @@ def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
     if dates:
         lines.append(dates)
     if ev.place:
-        lines.append(f"{esc(t(lang, 'event.place'))}: {esc(ev.place)}")
+        lines.append(f"{esc(t(lang, 'event.place'))}: {esc(place_name(ev.place, lang))}")
     if ev.country:
         name = esc(country_name(ev.country, lang))
         lines.append(f"{esc(t(lang, 'event.country'))}: {flag(ev.country)} {name}")

@@ -304,3 +304,64 @@ async def test_help_lists_admin_commands_to_admins_only(bot: BotAPIServer) -> No
     assert "Для администраторов" in reply.text
     [other] = await private(bot, "ru").send("/help")
     assert "/stats — " not in other.text and "/broadcast_preview — " not in other.text
+
+
+# ---- a digest's "… and N more" rides in its last part; a part refused as too long is split ------
+
+
+async def _fresh_tajik_news(db: Database, count: int, summary: str) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        for k in range(count):
+            await articles.add(
+                session,
+                synthetic(
+                    960 + k,
+                    title=f"Dushanbe tech story number {k}",
+                    countries=("tj",),
+                    summary=summary,
+                    published=datetime.now(UTC) - timedelta(minutes=30 + k),
+                ),
+                source_id=None,
+                story_id=None,
+            )
+
+
+async def test_and_n_more_is_kept_in_the_last_part(bot: BotAPIServer, seeded: Database) -> None:
+    from sqlalchemy import update
+
+    from storage import models
+    from tests.e2e.botapi import parse_html, utf16_len
+
+    await _fresh_tajik_news(seeded, 14, "Short summary")
+    chat = private(bot, "en")
+    await chat.send("/subscribe tj daily 08:00")
+    parts = await chat.send("/digest")
+    [last] = [p for p in parts if "more." in p.text]
+    # Grow every summary so the stories fill the last part to just short of Telegram's
+    # 4096 characters, leaving no room for the "… and 4 more" line after them.
+    shown = utf16_len(parse_html(last.text.rsplit("\n\n", 1)[0]))
+    stories = last.text.count("Dushanbe tech story")
+    pad = (4096 - 12 - shown) // stories
+    in_summary = min(pad, 280)  # a summary shows at most 320 characters, a title 200
+    in_title = pad - in_summary
+    assert 0 < pad and in_title < 160
+    a = models.Article
+    async with seeded.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(a)
+            .where(a.summary == "Short summary")
+            .values(
+                summary="Short summary " + "x" * (in_summary - 1),
+                title=a.title + (" " + "y" * (in_title - 1) if in_title > 1 else ""),
+            )
+        )
+    before, mark = len(chat.messages()), len(bot.calls)
+    await chat.send("/digest", replies=0)
+    await bot.wait_for(
+        lambda c: c.method == "sendMessage" and "more." in str(c.params.get("text")), since=mark
+    )
+    parts = chat.messages()[before:]
+    assert "more." in parts[-1].text and "Dushanbe tech story" in parts[-1].text, [
+        p.text[-200:] for p in parts
+    ]
+    assert all(utf16_len(parse_html(p.text)) <= 4096 for p in parts)
