@@ -176,7 +176,7 @@ async def test_events_are_paged_with_more_and_one_line_per_event(
     assert plain(reply.text).lower().count("digital bridge 2030") == 1
     assert "мақалалар: 4" in reply.text
     first = reply.text
-    [(label, more)] = [b for b in buttons(reply) if b[1].startswith("ev:")]
+    [(_, more)] = [b for b in buttons(reply) if b[1].startswith("ev:")]
     assert more == "ev:10"
     await chat.press(reply, more)
     assert reply.edits == 1 and reply.text != first
