@@ -365,3 +365,87 @@ async def test_and_n_more_is_kept_in_the_last_part(bot: BotAPIServer, seeded: Da
         p.text[-200:] for p in parts
     ]
     assert all(utf16_len(parse_html(p.text)) <= 4096 for p in parts)
+
+
+# ---- reading like a local ---------------------------------------------------------------------
+
+
+async def test_russian_says_kyrgyzstan_as_kyrgyzstan_does(bot: BotAPIServer) -> None:
+    chat = private(bot, "ru")
+    [reply] = await chat.send("/country kg")
+    assert "Кыргызстан" in reply.text and "Киргизия" not in reply.text
+    [picker] = await chat.send("/country")
+    assert ("🇰🇬 Кыргызстан", "c:kg:0") in buttons(picker)
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("kk", "Ашхабад"),
+        ("ru", "Ашхабад"),
+        ("tk", "Aşgabat"),
+        ("uz", "Ashxobod"),
+        ("tg", "Ашқобод"),
+    ],
+)
+async def test_places_are_named_in_the_readers_language(
+    bot: BotAPIServer, seeded: Database, lang: str, shown: str
+) -> None:
+    when = datetime.now(UTC).date() + timedelta(days=30)
+    event = Event(
+        key="turkmentel-2099",
+        name="TurkmenTel",
+        start=when,
+        end=when,
+        place="Ashgabat",
+        country="tm",
+    )
+    async with seeded.sessionmaker() as session, session.begin():
+        await articles.add(
+            session,
+            synthetic(
+                990, title="TurkmenTel opens in Ashgabat", countries=("tm",), events=(event,)
+            ),
+            source_id=None,
+            story_id=None,
+        )
+    chat = private(bot, lang)
+    [card] = await chat.send("/event TurkmenTel")
+    head = card.text.split("\n\n")[0]
+    assert shown in head and "Ashgabat" not in head
+    [listed] = await chat.send("/events")
+    line = next(part for part in listed.text.split("\n\n") if "TurkmenTel" in part)
+    assert shown in line
+
+
+@pytest.mark.parametrize(("code", "greeting"), [("uz-Cyrl", "Чойхона"), ("tk", "Çaýhana")])
+async def test_uzbek_cyrillic_and_turkmen_by_telegram_language(
+    bot: BotAPIServer, code: str, greeting: str
+) -> None:
+    chat = private(bot, code)
+    [reply] = await chat.send("/start")
+    assert greeting in reply.text
+    [country] = await chat.send("/country uz")
+    name = {"uz-Cyrl": "Ўзбекистон", "uz": "Oʻzbekiston", "tk": "Özbegistan"}[code]
+    assert name in country.text
+
+
+async def test_uzbek_cyrillic_and_turkmen_by_lang(bot: BotAPIServer, seeded: Database) -> None:
+    chat = private(bot, "uz")
+    [picker] = await chat.send("/lang")
+    offered = dict((d, text) for text, d in buttons(picker))
+    assert offered["lang:uz-Cyrl"] == "Ўзбекча" and offered["lang:tk"] == "Türkmençe"
+    await chat.press(picker, "lang:uz-Cyrl")
+    assert picker.text == "Тайёр — ўзбекча гаплашаман."
+    [reply] = await chat.send("/help")
+    assert "Нималар қила оламан" in reply.text
+    [dated] = await chat.send("/event ICT Week 2025")
+    assert "апр" in dated.text.lower()  # Babel's uz_Cyrl dates
+    [picker] = await chat.send("/lang")
+    await chat.press(picker, "lang:tk")
+    [reply] = await chat.send("/events")
+    assert "Ýakynlaşýan we ýakynda geçen çäreler" in reply.text
+    async with seeded.sessionmaker() as session:
+        from storage import lookups
+
+        assert await lookups.chat_lang(session, chat.id) == "tk"
