@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -20,6 +21,9 @@ from bot.i18n import t
 from digests import places
 from digests.understand import countries
 from storage.lookups import CountryAnswer, EventCard, EventView, StoryPage, StoryView
+
+if TYPE_CHECKING:
+    from bot.services.coverage import Coverage
 
 logger = logging.getLogger(__name__)
 
@@ -170,17 +174,44 @@ def _fit(plain: str, limit: int) -> str:
     return cut
 
 
-def _page_texts(header: str, page: StoryPage, lang: str) -> tuple[str, ...]:
-    blocks = [header, *(story(v, lang) for v in page.stories)]
+def _page_texts(
+    header: str, page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None
+) -> tuple[str, ...]:
+    blocks = [header, *(_story_told(v, lang, told) for v in page.stories)]
     if page.offset:
         blocks.append(f"<i>{esc(t(lang, 'list.page', page=page.offset // page.limit + 1))}</i>")
     return split(blocks)
 
 
-def _more(lang: str, data: str | None) -> InlineKeyboardMarkup | None:
-    if data is None or len(data.encode()) > CALLBACK_MAX:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "list.more"), callback_data=data)]])
+def _story_told(view: StoryView, lang: str, told: Mapping[int, Coverage] | None) -> str:
+    """Render a story of a list, with who else told it and who was first, where several did."""
+    from bot import render_coverage  # it renders with this module's pieces
+
+    text = story(view, lang)
+    cov = told.get(view.story_id) if told else None
+    line = (
+        render_coverage.summary(cov, view.sources[0] if view.sources else None, lang) if cov else ""
+    )
+    return f"{text}\n{line}" if line else text
+
+
+def _more(
+    lang: str,
+    data: str | None,
+    page: StoryPage | None = None,
+    told: Mapping[int, Coverage] | None = None,
+) -> InlineKeyboardMarkup | None:
+    """The list's buttons: every version of each story several outlets told, then "More"."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if page is not None and told:
+        for n, view in enumerate(page.stories, start=page.offset + 1):
+            cov = told.get(view.story_id)
+            if cov is not None and len(cov.versions) >= 2:
+                label = f"{n}. {t(lang, 'coverage.button', count=len(cov.versions))}"
+                rows.append([InlineKeyboardButton(label, callback_data=f"cv:{view.story_id}")])
+    if data is not None and len(data.encode()) <= CALLBACK_MAX:
+        rows.append([InlineKeyboardButton(t(lang, "list.more"), callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _query(query: str) -> str:
@@ -265,7 +296,7 @@ def country_picker(lang: str) -> Reply:
     return Reply((esc(t(lang, "country.ask")),), InlineKeyboardMarkup(rows))
 
 
-def country(answer: CountryAnswer, lang: str) -> Reply:
+def country(answer: CountryAnswer, lang: str, told: Mapping[int, Coverage] | None = None) -> Reply:
     """Render /country: stories, the closest match, "did you mean" buttons, or not found."""
     if answer.code is None:
         if not answer.suggestions:
@@ -281,7 +312,7 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
         return outside_region(answer, lang)
     assert answer.page is not None
     if len(answer.codes) > 1:
-        return several_countries(answer, lang)
+        return several_countries(answer, lang, told)
     name = country_name(answer.code, lang)
     header = t(lang, "country.header", flag=flag(answer.code), country=esc(name))
     if not answer.exact and answer.page.offset == 0:
@@ -290,7 +321,7 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
     if not answer.page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=name))}",))
     more = f"c:{answer.code}:{answer.page.next_offset}" if answer.page.has_more else None
-    return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
+    return Reply(_page_texts(header, answer.page, lang, told), _more(lang, more, answer.page, told))
 
 
 def outside_region(answer: CountryAnswer, lang: str) -> Reply:
@@ -302,7 +333,9 @@ def outside_region(answer: CountryAnswer, lang: str) -> Reply:
     return Reply((text,), country_picker(lang).keyboard)
 
 
-def several_countries(answer: CountryAnswer, lang: str) -> Reply:
+def several_countries(
+    answer: CountryAnswer, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
     """Render /country for several countries at once ("kz uz"): their stories together."""
     assert answer.page is not None
     flags = "".join(flag(c) for c in answer.codes)
@@ -312,16 +345,16 @@ def several_countries(answer: CountryAnswer, lang: str) -> Reply:
         return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=names))}",))
     codes = ",".join(answer.codes)
     more = f"c:{codes}:{answer.page.next_offset}" if answer.page.has_more else None
-    return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
+    return Reply(_page_texts(header, answer.page, lang, told), _more(lang, more, answer.page, told))
 
 
-def latest(page: StoryPage, lang: str) -> Reply:
+def latest(page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None) -> Reply:
     """Render /latest."""
     header = t(lang, "latest.header")
     if not page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'latest.empty'))}",))
     more = f"l:{page.next_offset}" if page.has_more else None
-    return Reply(_page_texts(header, page, lang), _more(lang, more))
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def topic_picker(lang: str, query: str | None = None) -> Reply:
@@ -334,14 +367,16 @@ def topic_picker(lang: str, query: str | None = None) -> Reply:
     return Reply((text,), InlineKeyboardMarkup(rows))
 
 
-def topic(key: str, page: StoryPage, lang: str) -> Reply:
+def topic(
+    key: str, page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
     """Render /topic for a known topic."""
     label = topic_label(key, lang)
     header = t(lang, "topic.header", topic=esc(label))
     if not page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'topic.empty', topic=label))}",))
     more = f"t:{key}:{page.next_offset}" if page.has_more else None
-    return Reply(_page_texts(header, page, lang), _more(lang, more))
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def search_ask(lang: str) -> Reply:
@@ -349,12 +384,19 @@ def search_ask(lang: str) -> Reply:
     return Reply((esc(t(lang, "search.ask")),))
 
 
-def search(query: str, page: StoryPage, lang: str, more_data: str | None) -> Reply:
+def search(
+    query: str,
+    page: StoryPage,
+    lang: str,
+    more_data: str | None,
+    told: Mapping[int, Coverage] | None = None,
+) -> Reply:
     """Render /search results (``more_data`` is the callback that pages on)."""
     if not page.stories:
         return Reply((t(lang, "search.empty", query=_query(query)),))
     header = t(lang, "search.header", query=_query(query))
-    return Reply(_page_texts(header, page, lang), _more(lang, more_data if page.has_more else None))
+    more = more_data if page.has_more else None
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def event_line(event: EventView, lang: str) -> str:
@@ -391,7 +433,9 @@ def events(
     return Reply(split(blocks), InlineKeyboardMarkup(rows))
 
 
-def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
+def event_card(
+    card: EventCard | None, query: str, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
     """Render an event's card: dates in the reader's locale, place, country, its stories."""
     if card is None:
         return Reply((t(lang, "event.not_found", query=_query(query)),))
@@ -413,7 +457,7 @@ def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
         return Reply((f"{header}\n\n{esc(t(lang, 'event.no_stories'))}",))
     header = f"{header}\n\n<b>{esc(t(lang, 'event.stories'))}</b>"
     more = f"e:{ev.id}:{card.page.next_offset}" if card.page.has_more else None
-    return Reply(_page_texts(header, card.page, lang), _more(lang, more))
+    return Reply(_page_texts(header, card.page, lang, told), _more(lang, more, card.page, told))
 
 
 def lang_picker(lang: str) -> Reply:

@@ -11,6 +11,7 @@ from bot import render, render_calendar
 from bot.context import ChaikhanaContext
 from bot.handlers.common import MAX_ARGUMENT, argument, clean, lang, send
 from bot.render import Reply
+from bot.services import coverage
 from storage import lookups
 from storage import search as fts
 
@@ -51,7 +52,8 @@ async def country(update: Update, context: ChaikhanaContext) -> None:
         answer = await lookups.country(
             session, name, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(update, context, render.country(answer, ui))
+        told = await coverage.told(session, answer.page.stories if answer.page else ())
+    await send(update, context, render.country(answer, ui, told))
 
 
 async def event(update: Update, context: ChaikhanaContext) -> None:
@@ -66,9 +68,9 @@ async def event(update: Update, context: ChaikhanaContext) -> None:
         card = await lookups.event_card(
             session, name, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(
-        update, context, render_calendar.event_reply(render.event_card(card, name, ui), card, ui)
-    )
+        told = await coverage.told(session, card.page.stories if card else ())
+    shown = render.event_card(card, name, ui, told)
+    await send(update, context, render_calendar.event_reply(shown, card, ui))
 
 
 async def events(update: Update, context: ChaikhanaContext) -> None:
@@ -107,8 +109,10 @@ async def search(update: Update, context: ChaikhanaContext) -> None:
         page = await lookups.search(
             session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
+        told = await coverage.told(session, page.stories)
     number = context.chat.remember_search(words)
-    await send(update, context, render.search(words, page, ui, f"s:{number}:{page.next_offset}"))
+    more = f"s:{number}:{page.next_offset}"
+    await send(update, context, render.search(words, page, ui, more, told))
 
 
 async def latest(update: Update, context: ChaikhanaContext) -> None:
@@ -116,7 +120,8 @@ async def latest(update: Update, context: ChaikhanaContext) -> None:
     ui = lang(update, context)
     async with context.db() as session:
         page = await lookups.latest(session, limit=context.cfg.telegram.page_size, reader_lang=ui)
-    await send(update, context, render.latest(page, ui))
+        told = await coverage.told(session, page.stories)
+    await send(update, context, render.latest(page, ui, told))
 
 
 async def topic(update: Update, context: ChaikhanaContext) -> None:
@@ -132,7 +137,8 @@ async def topic(update: Update, context: ChaikhanaContext) -> None:
         page = await lookups.by_topic(
             session, key, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(update, context, render.topic(key, page, ui))
+        told = await coverage.told(session, page.stories)
+    await send(update, context, render.topic(key, page, ui, told))
 
 
 async def lang_(update: Update, context: ChaikhanaContext) -> None:
@@ -153,13 +159,15 @@ async def plain_text(update: Update, context: ChaikhanaContext) -> None:
             session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
         if answer.code is not None and answer.exact:
-            reply = render.country(answer, ui)
+            told = await coverage.told(session, answer.page.stories if answer.page else ())
+            reply = render.country(answer, ui, told)
         elif fts.tokens(words):
             page = await lookups.search(
                 session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
             )
+            told = await coverage.told(session, page.stories)
             number = context.chat.remember_search(words)
-            reply = render.search(words, page, ui, f"s:{number}:{page.next_offset}")
+            reply = render.search(words, page, ui, f"s:{number}:{page.next_offset}", told)
         else:
             reply = render.message(ui, "error.unknown_command")
     await send(update, context, reply)

@@ -449,3 +449,36 @@ async def test_uzbek_cyrillic_and_turkmen_by_lang(bot: BotAPIServer, seeded: Dat
         from storage import lookups
 
         assert await lookups.chat_lang(session, chat.id) == "tk"
+
+
+# ---- coverage at a glance in lookup lists (issue 14) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "command", "also", "first"),
+    [
+        ("en", "/country uz", "Also reported by Gazeta.uz (ru)", "First: UzDaily, Feb 1, 2026"),
+        ("ru", "/latest", "Также писали: UzDaily (en)", "Первым: UzDaily"),
+        ("uz", "/topic ai", "UzDaily (en)", "UzDaily"),
+        ("kk", "/search Uzbekistan AI strategy", "UzDaily (en)", "UzDaily"),
+    ],
+)
+async def test_lookup_lists_show_who_covered_a_story(
+    bot: BotAPIServer, lang: str, command: str, also: str, first: str
+) -> None:
+    chat = private(bot, lang)
+    [reply] = await chat.send(command)
+    blocks = reply.text.split("\n\n")
+    n, block = next(
+        (n, b) for n, b in enumerate(blocks) if n and ("стратегию ИИ" in b or "AI strategy" in b)
+    )
+    assert also in block and first in plain(block), block
+    [(label, data)] = [b for b in buttons(reply) if b[0].startswith(f"{n}. ")]
+    assert data.startswith("cv:") and "(2)" in label
+    before = len(chat.messages())
+    await chat.press(reply, data)
+    await bot.wait_sent(chat.id, count=before + 1, wait=10)
+    versions = chat.messages()[before].text
+    assert versions.index("UzDaily (en)") < versions.index("Gazeta.uz (ru)")
+    assert '<a href="https://news.example/200">' in versions
+    assert reply.edits == 0  # the list stays, so its other stories can be opened too
