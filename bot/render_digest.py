@@ -9,6 +9,7 @@ at story boundaries within Telegram's 4096 characters.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -28,10 +29,18 @@ def digest(
     timezone: str = "UTC",
     bot_username: str | None = None,
     channel: bool = False,
+    span: tuple[date, date] | None = None,
 ) -> tuple[str, ...]:
-    """Render a digest as one or more messages (the "nothing new" line when it is empty)."""
+    """Render a digest as one or more messages (the "nothing new" line when it is empty).
+
+    ``span``: the days a digest of older news covers, named in its header instead of a
+    day ("stories from 5 Jan 2022 to 7 Apr 2026", not "the digest for the day").
+    """
     local = composed.until.astimezone(_zone(timezone))
     header = t(lang, f"digest.header_{cadence}", date=esc(i18n.format_date(local, lang)))
+    if span is not None:
+        start, end = (esc(i18n.format_date(day, lang)) for day in span)
+        header = t(lang, "digest.header_range", start=start, end=end)
     if composed.empty:
         return (f"{header}\n\n{esc(t(lang, 'digest.empty'))}",)
     blocks = [header]
