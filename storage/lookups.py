@@ -391,7 +391,9 @@ def reader_first(members: Sequence[Any], reader_lang: str) -> list[Any]:
 
     ``members`` are a story's article rows, newest first; the rest keep their order.
     """
-    chosen = next((m for m in members if m.lang == reader_lang), members[0])
+    # A UI language may name a script too ("uz-Cyrl"); articles carry the language alone.
+    lang = reader_lang.split("-", 1)[0]
+    chosen = next((m for m in members if m.lang == lang), members[0])
     return [chosen, *(m for m in members if m is not chosen)]
 
 

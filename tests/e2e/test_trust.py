@@ -482,3 +482,10 @@ async def test_lookup_lists_show_who_covered_a_story(
     assert versions.index("UzDaily (en)") < versions.index("Gazeta.uz (ru)")
     assert '<a href="https://news.example/200">' in versions
     assert reply.edits == 0  # the list stays, so its other stories can be opened too
+
+
+async def test_an_uzbek_cyrillic_reader_gets_the_uzbek_version(bot: BotAPIServer) -> None:
+    # Seeds 001 (Uzbek, Kazinform) and 004 (Russian, BAQ.KZ) tell the same story.
+    [reply] = await private(bot, "uz-Cyrl").send("/search Turkistan")
+    assert "Қозоғистон рақамли давлатга айланиши керак" in reply.text
+    assert "обширное интервью" not in reply.text
