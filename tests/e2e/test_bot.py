@@ -24,7 +24,7 @@ def buttons(message: SentMessage) -> list[tuple[str, str]]:
 
 
 def more(message: SentMessage) -> str:
-    [data] = [d for _, d in buttons(message)]
+    [data] = [d for _, d in buttons(message) if not d.startswith("cv:")]  # not "All versions"
     return data
 
 
