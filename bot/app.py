@@ -114,8 +114,10 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
         data.http = make_client(policy)
         data.fetcher = Fetcher(data.http, policy)
     for lang in i18n.SUPPORTED:
+        if (menu_lang := i18n.menu_language(lang)) is None:
+            continue
         menu = [BotCommand(name, text) for name, text in render.commands(lang)]
-        await app.bot.set_my_commands(menu, language_code=lang)
+        await app.bot.set_my_commands(menu, language_code=menu_lang)
     await app.bot.set_my_commands(
         [BotCommand(name, text) for name, text in render.commands(i18n.DEFAULT)]
     )

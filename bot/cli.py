@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
-from bot import cli_lookups, cli_sources, healthcheck, logs
+from bot import cli_demo, cli_lookups, cli_sources, healthcheck, logs
 from bot.cli_runtime import open_db, open_runtime
 from bot.config import Config, ConfigError, load_config
 from bot.services import maintenance
@@ -362,40 +361,12 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
             async with rt.db() as session:
                 stored = await articles.count(session)
             out.write(f"articles in the database: {stored}\n")
-            await _demo_digest(out, rt.db)
+            await cli_demo.show(out, rt.db)
         out.write(
             "\nNext: put a bot token in config.toml (see config.example.toml) and run "
             "`chaikhana run`.\n"
         )
     return 0 if tally.failed == 0 else 1
-
-
-async def _demo_digest(out: TextIO, db: async_sessionmaker[AsyncSession]) -> None:
-    """Show the digest a Russian reader following Kazakhstan and Uzbekistan would get."""
-    from bot import render_digest
-    from bot.services.digests import compose_window
-    from digests.digest import DigestFilter
-
-    now = datetime.now(UTC)
-    since = datetime(2000, 1, 1, tzinfo=UTC)  # the samples are old news: take them all
-    async with db() as session:
-        composed = await compose_window(
-            session,
-            DigestFilter(countries=("kz", "uz")),
-            lang="ru",
-            since=since,
-            until=now,
-            now=now,
-            size=5,
-            events_days=0,
-        )
-    out.write(
-        "\nA subscriber to Kazakhstan and Uzbekistan reading Russian (/subscribe kz uz 08:30) "
-        "would get:\n\n"
-    )
-    for message in render_digest.digest(composed, "ru", cadence="daily", timezone="Asia/Tashkent"):
-        out.write(cli_lookups.plain_text(message))
-        out.write("\n")
 
 
 def _show(out: TextIO, outcome: Outcome) -> None:

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -43,7 +43,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot import metrics
+from bot import metrics, render
 from bot.config import DeliveryConfig
 from bot.ratelimit import BULK, retry_seconds
 from storage import outbox, subscriptions
@@ -55,6 +55,7 @@ Clock = Callable[[], datetime]
 FLUSH_EVERY = 25  # outcomes written at once: a crash repeats at most these and those in flight
 FLUSH_SECONDS = 0.1  # …or after this long, whichever comes first
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every message
+_TOO_LONG_MARKERS = ("message is too long", "text is too long")
 _GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
 
 
@@ -188,14 +189,7 @@ class Sender:
         chat_id = claimed.chat_id
         for text in claimed.texts[len(sent) :]:
             try:
-                message = await self._bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                    message_thread_id=claimed.thread_id,
-                    rate_limit_args=BULK,  # a person waiting for a reply goes first
-                )
+                message = await self._send_part(chat_id, text, claimed.thread_id)
             except RetryAfter as exc:
                 wait = retry_seconds(exc.retry_after)
                 return self._retry(claimed, sent, f"429: retry after {wait:g} s", wait)
@@ -229,6 +223,38 @@ class Sender:
                 async with self._db() as session, session.begin():
                     await outbox.record_part(session, claimed.delivery_id, sent)
         return Outcome(claimed, "sent", tuple(sent))
+
+    async def _send_part(self, chat_id: int, text: str, thread_id: int | None) -> Message:
+        """Send one part of a digest; one Telegram calls too long goes out in smaller parts.
+
+        Parts are measured as Telegram counts (render.split); should Telegram still refuse
+        one for its length, it is split again at story boundaries, up to four times
+        smaller, rather than the whole digest failing. The last message sent stands for
+        the part, so a retry resumes after it.
+        """
+        pieces, limit = [text], render.MAX_MESSAGE
+        message: Message | None = None
+        while pieces:
+            try:
+                message = await self._bot.send_message(
+                    chat_id,
+                    pieces[0],
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=_NO_PREVIEW,
+                    message_thread_id=thread_id,
+                    rate_limit_args=BULK,  # a person waiting for a reply goes first
+                )
+            except BadRequest as exc:
+                too_long = any(m in exc.message.lower() for m in _TOO_LONG_MARKERS)
+                if not too_long or limit <= render.MAX_MESSAGE // 8:
+                    raise
+                limit //= 2
+                logger.warning("a digest part was refused as too long; split at %d", limit)
+                pieces = [*render.split(pieces[0].split("\n\n"), limit=limit), *pieces[1:]]
+                continue
+            pieces = pieces[1:]
+        assert message is not None
+        return message
 
     def _retry(self, claimed: Claimed, sent: list[int], error: str, wait: float) -> Outcome:
         if claimed.attempts >= self._cfg.max_attempts:

@@ -23,18 +23,39 @@ from babel.dates import format_interval
 logger = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-SUPPORTED: tuple[str, ...] = ("en", "ru", "uz", "kk", "ky", "tg")
+SUPPORTED: tuple[str, ...] = ("en", "ru", "uz", "uz-Cyrl", "kk", "ky", "tg", "tk")
 DEFAULT = "en"
-# Babel locale per UI language: Uzbek UI strings are in Latin script.
-_BABEL_LOCALE = {"en": "en", "ru": "ru", "uz": "uz_Latn", "kk": "kk", "ky": "ky", "tg": "tg"}
+# Babel locale per UI language: "uz" is Uzbek in Latin script, "uz-Cyrl" in Cyrillic.
+_BABEL_LOCALE = {
+    "en": "en",
+    "ru": "ru",
+    "uz": "uz_Latn",
+    "uz-Cyrl": "uz_Cyrl",
+    "kk": "kk",
+    "ky": "ky",
+    "tg": "tg",
+    "tk": "tk",
+}
 
 
 def normalize_lang(code: str | None) -> str:
     """Map a Telegram language_code (``ru``, ``en-US``, ``uz-Cyrl``) to a UI language."""
     if not code:
         return DEFAULT
-    base = code.replace("_", "-").split("-", 1)[0].lower()
+    parts = code.replace("_", "-").split("-")
+    base = parts[0].lower()
+    if base == "uz" and any(p.casefold() == "cyrl" for p in parts[1:]):
+        return "uz-Cyrl"
     return base if base in SUPPORTED else DEFAULT
+
+
+def menu_language(lang: str) -> str | None:
+    """Return the two-letter code Telegram keys a command menu by (None: no menu of its own).
+
+    Telegram tells a user's language by ISO 639-1 only, so the Cyrillic Uzbek UI has no
+    menu of its own; Uzbek readers get the Latin one.
+    """
+    return lang if len(lang) == 2 else None
 
 
 @cache

@@ -21,7 +21,7 @@ def reminder(
     """Render one reminder: tomorrow ("before") or today ("open"), the dates, the place."""
     head = t(lang, "reminder.tomorrow" if kind == "before" else "reminder.today")
     lines = [f"🔔 {render.esc(head)}: <b>{render.esc(render.shorten(name, 200))}</b>"]
-    details = [i18n.format_dates(start, end, lang), render.esc(place or "")]
+    details = [i18n.format_dates(start, end, lang), render.esc(render.place_name(place, lang))]
     if country:
         details.append(f"{render.flag(country)} {render.esc(render.country_name(country, lang))}")
     lines.append(" · ".join(d for d in details if d))

@@ -10,15 +10,20 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
 from bot.i18n import t
+from digests import places
 from digests.understand import countries
 from storage.lookups import CountryAnswer, EventCard, EventView, StoryPage, StoryView
+
+if TYPE_CHECKING:
+    from bot.services.coverage import Coverage
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +85,11 @@ def flag(code: str) -> str:
 def country_name(code: str, lang: str) -> str:
     """Name a country in the reader's language."""
     return countries.name(code, lang)
+
+
+def place_name(place: str | None, lang: str) -> str:
+    """Name a place in the reader's language where it is a city the bot knows (Ашхабад)."""
+    return places.name(place, lang) if place else ""
 
 
 def topic_label(topic: str, lang: str) -> str:
@@ -164,17 +174,44 @@ def _fit(plain: str, limit: int) -> str:
     return cut
 
 
-def _page_texts(header: str, page: StoryPage, lang: str) -> tuple[str, ...]:
-    blocks = [header, *(story(v, lang) for v in page.stories)]
+def _page_texts(
+    header: str, page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None
+) -> tuple[str, ...]:
+    blocks = [header, *(_story_told(v, lang, told) for v in page.stories)]
     if page.offset:
         blocks.append(f"<i>{esc(t(lang, 'list.page', page=page.offset // page.limit + 1))}</i>")
     return split(blocks)
 
 
-def _more(lang: str, data: str | None) -> InlineKeyboardMarkup | None:
-    if data is None or len(data.encode()) > CALLBACK_MAX:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "list.more"), callback_data=data)]])
+def _story_told(view: StoryView, lang: str, told: Mapping[int, Coverage] | None) -> str:
+    """Render a story of a list, with who else told it and who was first, where several did."""
+    from bot import render_coverage  # it renders with this module's pieces
+
+    text = story(view, lang)
+    cov = told.get(view.story_id) if told else None
+    line = (
+        render_coverage.summary(cov, view.sources[0] if view.sources else None, lang) if cov else ""
+    )
+    return f"{text}\n{line}" if line else text
+
+
+def _more(
+    lang: str,
+    data: str | None,
+    page: StoryPage | None = None,
+    told: Mapping[int, Coverage] | None = None,
+) -> InlineKeyboardMarkup | None:
+    """The list's buttons: every version of each story several outlets told, then "More"."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if page is not None and told:
+        for n, view in enumerate(page.stories, start=page.offset + 1):
+            cov = told.get(view.story_id)
+            if cov is not None and len(cov.versions) >= 2:
+                label = f"{n}. {t(lang, 'coverage.button', count=len(cov.versions))}"
+                rows.append([InlineKeyboardButton(label, callback_data=f"cv:{view.story_id}")])
+    if data is not None and len(data.encode()) <= CALLBACK_MAX:
+        rows.append([InlineKeyboardButton(t(lang, "list.more"), callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _query(query: str) -> str:
@@ -220,16 +257,28 @@ HELP_COMMANDS = (
 )
 
 
-def help_text(lang: str, bot_username: str) -> Reply:
-    """List every command with a one-line description and an example."""
+ADMIN_COMMANDS = ("stats", "sources", "channel", "broadcast_preview")
+
+
+def help_text(lang: str, bot_username: str, *, admin: bool = False) -> Reply:
+    """List every command with a one-line description and an example (admins' too, to them)."""
     lines = [t(lang, "help.title"), ""]
     for command in HELP_COMMANDS:
-        example = t(lang, f"example.{command}")
-        lines.append(f"/{command} — {t(lang, f'cmd.{command}')}")
-        if example != f"/{command}":
-            lines.append(f"    <i>{t(lang, 'help.example')}</i> <code>{esc(example)}</code>")
+        lines.extend(_help_lines(command, lang))
+    if admin:
+        lines.extend(["", t(lang, "help.admin_title"), ""])
+        for command in ADMIN_COMMANDS:
+            lines.extend(_help_lines(command, lang))
     lines.extend(["", t(lang, "help.footer", bot=esc(bot_username))])
     return Reply(("\n".join(lines),))
+
+
+def _help_lines(command: str, lang: str) -> list[str]:
+    example = t(lang, f"example.{command}")
+    lines = [f"/{command} — {t(lang, f'cmd.{command}')}"]
+    if example != f"/{command}":
+        lines.append(f"    <i>{t(lang, 'help.example')}</i> <code>{esc(example)}</code>")
+    return lines
 
 
 def commands(lang: str) -> list[tuple[str, str]]:
@@ -247,7 +296,7 @@ def country_picker(lang: str) -> Reply:
     return Reply((esc(t(lang, "country.ask")),), InlineKeyboardMarkup(rows))
 
 
-def country(answer: CountryAnswer, lang: str) -> Reply:
+def country(answer: CountryAnswer, lang: str, told: Mapping[int, Coverage] | None = None) -> Reply:
     """Render /country: stories, the closest match, "did you mean" buttons, or not found."""
     if answer.code is None:
         if not answer.suggestions:
@@ -259,7 +308,11 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
             for c in answer.suggestions
         ]
         return Reply((esc(t(lang, "country.did_you_mean")),), InlineKeyboardMarkup(buttons))
+    if answer.outside:
+        return outside_region(answer, lang)
     assert answer.page is not None
+    if len(answer.codes) > 1:
+        return several_countries(answer, lang, told)
     name = country_name(answer.code, lang)
     header = t(lang, "country.header", flag=flag(answer.code), country=esc(name))
     if not answer.exact and answer.page.offset == 0:
@@ -268,16 +321,40 @@ def country(answer: CountryAnswer, lang: str) -> Reply:
     if not answer.page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=name))}",))
     more = f"c:{answer.code}:{answer.page.next_offset}" if answer.page.has_more else None
-    return Reply(_page_texts(header, answer.page, lang), _more(lang, more))
+    return Reply(_page_texts(header, answer.page, lang, told), _more(lang, more, answer.page, told))
 
 
-def latest(page: StoryPage, lang: str) -> Reply:
+def outside_region(answer: CountryAnswer, lang: str) -> Reply:
+    """Say politely that a country is outside what the bot covers, and offer the five it does."""
+    asked = answer.codes or ((answer.code,) if answer.code else ())
+    names = ", ".join(f"{flag(c)} {country_name(c, lang)}" for c in asked)
+    covered = ", ".join(country_name(c, lang) for c in FOCUS_COUNTRIES)
+    text = t(lang, "country.outside", country=esc(names), covered=esc(covered))
+    return Reply((text,), country_picker(lang).keyboard)
+
+
+def several_countries(
+    answer: CountryAnswer, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
+    """Render /country for several countries at once ("kz uz"): their stories together."""
+    assert answer.page is not None
+    flags = "".join(flag(c) for c in answer.codes)
+    names = ", ".join(country_name(c, lang) for c in answer.codes)
+    header = t(lang, "country.header_several", flags=flags, countries=esc(names))
+    if not answer.page.stories:
+        return Reply((f"{header}\n\n{esc(t(lang, 'country.empty', country=names))}",))
+    codes = ",".join(answer.codes)
+    more = f"c:{codes}:{answer.page.next_offset}" if answer.page.has_more else None
+    return Reply(_page_texts(header, answer.page, lang, told), _more(lang, more, answer.page, told))
+
+
+def latest(page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None) -> Reply:
     """Render /latest."""
     header = t(lang, "latest.header")
     if not page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'latest.empty'))}",))
     more = f"l:{page.next_offset}" if page.has_more else None
-    return Reply(_page_texts(header, page, lang), _more(lang, more))
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def topic_picker(lang: str, query: str | None = None) -> Reply:
@@ -290,14 +367,16 @@ def topic_picker(lang: str, query: str | None = None) -> Reply:
     return Reply((text,), InlineKeyboardMarkup(rows))
 
 
-def topic(key: str, page: StoryPage, lang: str) -> Reply:
+def topic(
+    key: str, page: StoryPage, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
     """Render /topic for a known topic."""
     label = topic_label(key, lang)
     header = t(lang, "topic.header", topic=esc(label))
     if not page.stories:
         return Reply((f"{header}\n\n{esc(t(lang, 'topic.empty', topic=label))}",))
     more = f"t:{key}:{page.next_offset}" if page.has_more else None
-    return Reply(_page_texts(header, page, lang), _more(lang, more))
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def search_ask(lang: str) -> Reply:
@@ -305,19 +384,26 @@ def search_ask(lang: str) -> Reply:
     return Reply((esc(t(lang, "search.ask")),))
 
 
-def search(query: str, page: StoryPage, lang: str, more_data: str | None) -> Reply:
+def search(
+    query: str,
+    page: StoryPage,
+    lang: str,
+    more_data: str | None,
+    told: Mapping[int, Coverage] | None = None,
+) -> Reply:
     """Render /search results (``more_data`` is the callback that pages on)."""
     if not page.stories:
         return Reply((t(lang, "search.empty", query=_query(query)),))
     header = t(lang, "search.header", query=_query(query))
-    return Reply(_page_texts(header, page, lang), _more(lang, more_data if page.has_more else None))
+    more = more_data if page.has_more else None
+    return Reply(_page_texts(header, page, lang, told), _more(lang, more, page, told))
 
 
 def event_line(event: EventView, lang: str) -> str:
     """Render one event of the list: name, dates, place, number of articles."""
     parts = [f"<b>{esc(shorten(event.name, 120))}</b>"]
     dates = i18n.format_dates(event.start, event.end, lang)
-    details = [d for d in (dates, esc(event.place or "")) if d]
+    details = [d for d in (dates, esc(place_name(event.place, lang))) if d]
     if event.country:
         details.append(flag(event.country))
     details.append(esc(t(lang, "event.articles", count=event.articles)))
@@ -325,21 +411,31 @@ def event_line(event: EventView, lang: str) -> str:
     return "📅 " + "\n".join(parts)
 
 
-def events(items: Sequence[EventView], lang: str) -> Reply:
-    """Render /events: upcoming and recent events, each with a button to its card."""
+def events(
+    items: Sequence[EventView], lang: str, *, page: int = 1, more: int | None = None
+) -> Reply:
+    """Render /events: one line per event, a button to each card, "More" when more follow.
+
+    ``page`` counts from 1; ``more`` is the offset of the next page, if there is one.
+    """
     header = t(lang, "event.list_header")
     if not items:
         return Reply((f"{header}\n\n{esc(t(lang, 'event.list_empty'))}",))
-    buttons = [
+    rows = [
         [InlineKeyboardButton(shorten(ev.name, 40), callback_data=f"e:{ev.id}:0")]
         for ev in items[:8]
     ]
-    return Reply(
-        split([header, *(event_line(ev, lang) for ev in items)]), InlineKeyboardMarkup(buttons)
-    )
+    blocks = [header, *(event_line(ev, lang) for ev in items)]
+    if page > 1:
+        blocks.append(f"<i>{esc(t(lang, 'list.page', page=page))}</i>")
+    if more is not None:
+        rows.append([InlineKeyboardButton(t(lang, "list.more"), callback_data=f"ev:{more}")])
+    return Reply(split(blocks), InlineKeyboardMarkup(rows))
 
 
-def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
+def event_card(
+    card: EventCard | None, query: str, lang: str, told: Mapping[int, Coverage] | None = None
+) -> Reply:
     """Render an event's card: dates in the reader's locale, place, country, its stories."""
     if card is None:
         return Reply((t(lang, "event.not_found", query=_query(query)),))
@@ -349,7 +445,7 @@ def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
     if dates:
         lines.append(dates)
     if ev.place:
-        lines.append(f"{esc(t(lang, 'event.place'))}: {esc(ev.place)}")
+        lines.append(f"{esc(t(lang, 'event.place'))}: {esc(place_name(ev.place, lang))}")
     if ev.country:
         name = esc(country_name(ev.country, lang))
         lines.append(f"{esc(t(lang, 'event.country'))}: {flag(ev.country)} {name}")
@@ -361,7 +457,7 @@ def event_card(card: EventCard | None, query: str, lang: str) -> Reply:
         return Reply((f"{header}\n\n{esc(t(lang, 'event.no_stories'))}",))
     header = f"{header}\n\n<b>{esc(t(lang, 'event.stories'))}</b>"
     more = f"e:{ev.id}:{card.page.next_offset}" if card.page.has_more else None
-    return Reply(_page_texts(header, card.page, lang), _more(lang, more))
+    return Reply(_page_texts(header, card.page, lang, told), _more(lang, more, card.page, told))
 
 
 def lang_picker(lang: str) -> Reply:
@@ -387,22 +483,28 @@ def message(lang: str, key: str, **values: object) -> Reply:
 
 
 def topic_key(name: str, lang: str) -> str | None:
-    """Find the topic a reader means: its key or its label in any UI language, near misses too."""
+    """Find the topic a reader means: its key or its name in any UI language, or a near miss.
+
+    A near miss is a whole name misspelt ("Fintek", "Стартапы" for "Стартаптар"), scored on
+    the whole string: a partial score would take "blockchainz" or "mountain" for "ai",
+    which both happen to contain.
+    """
     from rapidfuzz import fuzz, process, utils
 
-    wanted = name.strip().casefold()
+    wanted = utils.default_process(name)
     if not wanted:
         return None
-    keys = topic_keys()
     choices: dict[str, str] = {}
-    for key in keys:
+    for key in topic_keys():
         choices[f"{key}|key"] = key
         for ui in i18n.SUPPORTED:
             choices[f"{key}|{ui}"] = topic_label(key, ui)
     for choice, label in choices.items():
-        if label.casefold() == wanted:
+        if utils.default_process(label) == wanted:
             return choice.split("|", 1)[0]
+    if len(wanted) < 4:  # "tel" is a beginning, not a topic
+        return None
     found = process.extractOne(
-        wanted, choices, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=85
+        wanted, choices, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=85
     )
     return found[2].split("|", 1)[0] if found else None

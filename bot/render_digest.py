@@ -9,11 +9,12 @@ at story boundaries within Telegram's 4096 characters.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.i18n import t
-from bot.render import MAX_TITLE, country_name, esc, flag, shorten, split, story
+from bot.render import MAX_TITLE, country_name, esc, flag, place_name, shorten, split, story
 from digests.digest import Candidate, Digest, UpcomingEvent
 from storage.lookups import StoryView
 
@@ -28,10 +29,18 @@ def digest(
     timezone: str = "UTC",
     bot_username: str | None = None,
     channel: bool = False,
+    span: tuple[date, date] | None = None,
 ) -> tuple[str, ...]:
-    """Render a digest as one or more messages (the "nothing new" line when it is empty)."""
+    """Render a digest as one or more messages (the "nothing new" line when it is empty).
+
+    ``span``: the days a digest of older news covers, named in its header instead of a
+    day ("stories from 5 Jan 2022 to 7 Apr 2026", not "the digest for the day").
+    """
     local = composed.until.astimezone(_zone(timezone))
     header = t(lang, f"digest.header_{cadence}", date=esc(i18n.format_date(local, lang)))
+    if span is not None:
+        start, end = (esc(i18n.format_date(day, lang)) for day in span)
+        header = t(lang, "digest.header_range", start=start, end=end)
     if composed.empty:
         return (f"{header}\n\n{esc(t(lang, 'digest.empty'))}",)
     blocks = [header]
@@ -45,12 +54,14 @@ def digest(
             block = story(_view(candidate), lang)
             blocks.append(f"{heading}\n\n{block}" if i == 0 else block)
     if composed.more > 0:
-        if channel and bot_username:
-            blocks.append(
-                t(lang, "digest.more_channel", count=composed.more, bot=esc(bot_username))
-            )
-        else:
-            blocks.append(t(lang, "digest.more", count=composed.more))
+        more = (
+            t(lang, "digest.more_channel", count=composed.more, bot=esc(bot_username))
+            if channel and bot_username
+            else t(lang, "digest.more", count=composed.more)
+        )
+        # The line rides with the last story: alone it could be a message (a notification)
+        # of its own when the last part is full.
+        blocks[-1] = f"{blocks[-1]}\n\n{more}"
     if composed.events:
         lines = [t(lang, "digest.events"), *(event_line(ev, lang) for ev in composed.events)]
         blocks.append("\n".join(lines))
@@ -60,7 +71,12 @@ def digest(
 def event_line(event: UpcomingEvent, lang: str) -> str:
     """Render an upcoming event on one line: name, dates, place, flag."""
     details = [
-        d for d in (i18n.format_dates(event.start, event.end, lang), esc(event.place or "")) if d
+        d
+        for d in (
+            i18n.format_dates(event.start, event.end, lang),
+            esc(place_name(event.place, lang)),
+        )
+        if d
     ]
     line = f"• <b>{esc(shorten(event.name, MAX_TITLE))}</b>"
     if details:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -39,6 +40,25 @@ TIMES = ("07:00", "08:00", "08:30", "09:00", "12:00", "18:00")
 SCREENS = ("countries", "topics", "cadence", "weekday", "time", "timezone", "confirm")
 MAX_KEYWORD_SHOWN = 60
 CHECK = "✅ "
+
+# Where a reader of each language most likely lives: a shortcut subscription's default zone.
+LANG_TIMEZONES = {
+    "uz": "Asia/Tashkent",
+    "kk": "Asia/Almaty",
+    "ky": "Asia/Bishkek",
+    "tg": "Asia/Dushanbe",
+    "tk": "Asia/Ashgabat",
+}
+_POSIX_OFFSET = re.compile(r"^Etc/GMT(?P<sign>[+-])(?P<hours>\d{1,2})$")
+
+
+def zone_label(zone: str) -> str:
+    """Name a time zone as a reader writes it: Etc/GMT-5 (POSIX signs) is "UTC+5"."""
+    found = _POSIX_OFFSET.match(zone)
+    if found is None:
+        return zone
+    sign = "+" if found.group("sign") == "-" else "-"
+    return f"UTC{sign}{int(found.group('hours'))}"
 
 
 @dataclass(slots=True)
@@ -160,8 +180,10 @@ def schedule_text(
         return plain(t(lang, "subscribe.when_instant"))
     if cadence == "weekly":
         day = weekday_name(weekday if weekday is not None else 0, lang)
-        return plain(t(lang, "subscribe.when_weekly", weekday=day, time=time_of_day, tz=timezone))
-    return plain(t(lang, "subscribe.when_daily", time=time_of_day, tz=timezone))
+        return plain(
+            t(lang, "subscribe.when_weekly", weekday=day, time=time_of_day, tz=zone_label(timezone))
+        )
+    return plain(t(lang, "subscribe.when_daily", time=time_of_day, tz=zone_label(timezone)))
 
 
 def _summary(
@@ -351,7 +373,9 @@ def _time(draft: Draft, lang: str) -> Reply:
 
 def _timezone(draft: Draft, lang: str) -> Reply:
     chosen = draft.zone()
-    buttons = [_button((CHECK if z == chosen else "") + z, f"sb:tz:{z}") for z in draft.zones()]
+    buttons = [
+        _button((CHECK if z == chosen else "") + zone_label(z), f"sb:tz:{z}") for z in draft.zones()
+    ]
     rows = [*_rows(buttons, 2), [_button(t(lang, "subscribe.type_other"), "sb:tz:ask")]]
     rows += _nav(lang, "time", None, "subscribe.next")
     text = f"{_title(lang, 'timezone')}\n\n{plain(t(lang, 'subscribe.ask_timezone'))}"

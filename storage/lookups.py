@@ -12,11 +12,11 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.translit import CYRILLIC, to_latin, transliterations
@@ -90,6 +90,10 @@ class CountryAnswer:
     exact: bool
     suggestions: tuple[str, ...] = ()
     page: StoryPage | None = None
+    # Several countries asked at once ("kz uz"): every one of them, the first in ``code``.
+    codes: tuple[str, ...] = ()
+    # A country the bot does not cover (🇺🇸): the answer says what it covers instead.
+    outside: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +146,29 @@ async def by_country(
     session: AsyncSession, code: str, *, limit: int = 5, offset: int = 0, reader_lang: str = "en"
 ) -> StoryPage:
     """Return the latest stories about a country (ISO alpha-2 code)."""
+    return await by_countries(session, (code,), limit=limit, offset=offset, reader_lang=reader_lang)
+
+
+async def by_countries(
+    session: AsyncSession,
+    codes: Sequence[str],
+    *,
+    limit: int = 5,
+    offset: int = 0,
+    reader_lang: str = "en",
+) -> StoryPage:
+    """Return the latest stories about any of several countries (ISO alpha-2 codes)."""
+    wanted = tuple(dict.fromkeys(c.lower() for c in codes))
+    t = models.ArticleTag
+    condition = (
+        _tagged("country", wanted[0])
+        if len(wanted) == 1
+        else exists().where(
+            t.article_id == models.Article.id, t.kind == "country", t.value.in_(wanted)
+        )
+    )
     return await _story_page(
-        session,
-        _tagged("country", code.lower()),
-        limit=limit,
-        offset=offset,
-        reader_lang=reader_lang,
+        session, condition, limit=limit, offset=offset, reader_lang=reader_lang
     )
 
 
@@ -160,6 +181,16 @@ async def by_topic(
     )
 
 
+def covered() -> tuple[str, ...]:
+    """Return the countries the bot covers (the region's five), in the data's order."""
+    from digests.understand import countries  # the resolver's data loads on first use
+
+    return tuple(code for code, entry in countries._countries().items() if entry.get("focus"))
+
+
+_SEVERAL = re.compile(r"[\s,;/&+]+")
+
+
 async def country(
     session: AsyncSession,
     name: str,
@@ -168,12 +199,22 @@ async def country(
     offset: int = 0,
     reader_lang: str = "en",
 ) -> CountryAnswer:
-    """Resolve a country as typed (code, flag, any-language name, near miss) and page it."""
+    """Resolve a country as typed (code, flag, any-language name, near miss) and page it.
+
+    Several countries ("kz uz", "🇰🇿🇺🇿", "Kazakhstan, Uzbekistan") are paged together; a
+    country outside the region is answered with what the bot covers, not with the few
+    regional stories that mention it.
+    """
     from digests.understand import countries  # the resolver's data loads on first use
 
     query = name.strip()[:MAX_QUERY]
     match = countries.resolve(query) if query else None
     if match is None or not match.exact:
+        several = _several(query)
+        if several:
+            return await _countries_answer(
+                session, query, several, limit=limit, offset=offset, reader_lang=reader_lang
+            )
         found = countries.suggest(query, limit=3) if query else []
         # Only near misses are worth offering: "Franse" (0.83) is France, but "Narnia"
         # scores 0.77 against Armenia, a guess that would only puzzle the reader.
@@ -190,10 +231,60 @@ async def country(
         if not clear:
             return CountryAnswer(query=query, code=None, exact=False, suggestions=suggestions)
     assert match is not None
+    if match.code not in covered():
+        return CountryAnswer(query=query, code=match.code, exact=match.exact, outside=True)
     page = await by_country(
         session, match.code, limit=limit, offset=offset, reader_lang=reader_lang
     )
-    return CountryAnswer(query=query, code=match.code, exact=match.exact, page=page)
+    return CountryAnswer(
+        query=query, code=match.code, exact=match.exact, page=page, codes=(match.code,)
+    )
+
+
+def _several(query: str) -> tuple[str, ...]:
+    """Return the countries a query names one by one ("kz uz", "🇰🇿🇺🇿"), or () if not all do."""
+    from digests.understand import countries
+
+    squeezed = query.replace(" ", "")
+    if len(squeezed) >= 4 and all(0x1F1E6 <= ord(ch) <= 0x1F1FF for ch in squeezed):
+        parts = [squeezed[i : i + 2] for i in range(0, len(squeezed), 2)]  # 🇰🇿🇺🇿
+    else:
+        parts = [p for p in _SEVERAL.split(query) if p]
+    if len(parts) < 2:
+        return ()
+    codes = []
+    for part in parts:
+        match = countries.resolve(part)
+        if match is None or not match.exact:
+            return ()
+        codes.append(match.code)
+    unique = tuple(dict.fromkeys(codes))
+    return unique if len(unique) >= 2 else ()
+
+
+async def _countries_answer(
+    session: AsyncSession,
+    query: str,
+    codes: tuple[str, ...],
+    *,
+    limit: int,
+    offset: int,
+    reader_lang: str,
+) -> CountryAnswer:
+    inside = tuple(c for c in codes if c in covered())
+    if not inside:
+        return CountryAnswer(query=query, code=codes[0], exact=True, outside=True, codes=codes)
+    page = await by_countries(session, inside, limit=limit, offset=offset, reader_lang=reader_lang)
+    return CountryAnswer(query=query, code=inside[0], exact=True, page=page, codes=inside)
+
+
+def _not_future(table: Any = models.Article) -> ColumnElement[bool]:
+    """Return the condition that an article's date, if it has one, is not in the future.
+
+    A feed that dates a story two years ahead (a typo, a time-zone slip) would otherwise
+    sit on top of every "latest" list until that day came.
+    """
+    return or_(table.published.is_(None), table.published <= datetime.now(UTC))
 
 
 def _tagged(kind: str, value: str) -> ColumnElement[bool]:
@@ -226,7 +317,9 @@ async def _story_page(
         chunk = wanted * 3
         while True:
             # A story counts once, at its newest matching article.
-            stmt = select(a.story_id).where(when, _shown.article(a)).order_by(*order)
+            stmt = (
+                select(a.story_id).where(when, _shown.article(a), _not_future(a)).order_by(*order)
+            )
             if condition is not None:
                 stmt = stmt.where(condition)
             if event_id is not None:
@@ -277,7 +370,7 @@ async def stories(
                 a.published,
                 countries.label("countries"),
             )
-            .where(a.story_id.in_(story_ids), _shown.article(a))
+            .where(a.story_id.in_(story_ids), _shown.article(a), _not_future(a))
             .order_by(a.published.desc().nulls_last(), a.id.desc())
         )
     ).all()
@@ -298,7 +391,9 @@ def reader_first(members: Sequence[Any], reader_lang: str) -> list[Any]:
 
     ``members`` are a story's article rows, newest first; the rest keep their order.
     """
-    chosen = next((m for m in members if m.lang == reader_lang), members[0])
+    # A UI language may name a script too ("uz-Cyrl"); articles carry the language alone.
+    lang = reader_lang.split("-", 1)[0]
+    chosen = next((m for m in members if m.lang == lang), members[0])
     return [chosen, *(m for m in members if m is not chosen)]
 
 
@@ -334,37 +429,70 @@ def _view(
 # ---- events ------------------------------------------------------------------------------
 
 
-async def events(session: AsyncSession, *, today: date, limit: int = 10) -> list[EventView]:
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of /events (one entry per event key) and whether more follow."""
+
+    events: tuple[EventView, ...]
+    offset: int
+    limit: int
+    has_more: bool
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + len(self.events)
+
+
+async def events(
+    session: AsyncSession, *, today: date, limit: int = 10, offset: int = 0
+) -> list[EventView]:
     """Return upcoming events (soonest first), then recent ones (latest first)."""
+    return list((await events_page(session, today=today, limit=limit, offset=offset)).events)
+
+
+async def events_page(
+    session: AsyncSession, *, today: date, limit: int = 10, offset: int = 0
+) -> EventPage:
+    """Page upcoming events (soonest first), then recent ones (latest first), one per key.
+
+    Articles name one event in several ways ("ICT Week 2025", "ICTWeek-2025"); rows the
+    understanding keys alike are one line, carrying the sum of their articles.
+    """
     e = models.Event
     ends = func.coalesce(e.end, e.start)
-    upcoming = (
-        (
-            await session.execute(
-                select(e)
-                .where(ends >= today, _shown.event(e))
-                .order_by(e.start.asc(), e.id)
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
+    limit, offset = max(1, limit), max(0, offset)
+    wanted = offset + limit + 1
+    queries = (
+        select(e).where(ends >= today, _shown.event(e)).order_by(e.start.asc(), e.id),
+        select(e).where(ends < today, _shown.event(e)).order_by(ends.desc(), e.id.desc()),
     )
-    recent = (
-        (
-            await session.execute(
-                select(e)
-                .where(ends < today, _shown.event(e))
-                .order_by(ends.desc(), e.id.desc())
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
+    groups: dict[str, list[models.Event]] = {}
+    for stmt in queries:
+        chunk = wanted * 3
+        while True:
+            rows = (await session.execute(stmt.limit(chunk))).scalars().all()
+            keys = {_display_key(row) for row in rows}
+            if len(keys | groups.keys()) >= wanted or len(rows) < chunk:
+                break
+            chunk *= 4
+        for row in rows:  # a key met among the coming events stays where it was met
+            groups.setdefault(_display_key(row), []).append(row)
+        if len(groups) >= wanted:
+            break
+    chosen = list(groups.values())[offset : offset + limit]
+    counts = await _article_counts(session, [ev.id for rows_of_key in chosen for ev in rows_of_key])
+    views = tuple(
+        _event_view(rows_of_key[0], sum(counts.get(ev.id, 0) for ev in rows_of_key))
+        for rows_of_key in chosen
     )
-    chosen = [*upcoming, *recent][:limit]
-    counts = await _article_counts(session, [ev.id for ev in chosen])
-    return [_event_view(ev, counts.get(ev.id, 0)) for ev in chosen]
+    return EventPage(
+        events=views, offset=offset, limit=limit, has_more=len(groups) > offset + limit
+    )
+
+
+def _display_key(event: models.Event) -> str:
+    """Return the key one line of /events stands for: the understanding's key of the name."""
+    return _event_key(event.name) or event.key
 
 
 async def event_card(
@@ -417,7 +545,7 @@ async def _event_page(
             select(a.id, a.story_id, a.published)
             .select_from(ae)
             .join(a, a.id == ae.article_id)
-            .where(ae.event_id == event_id, _shown.article(a))
+            .where(ae.event_id == event_id, _shown.article(a), _not_future(a))
             .limit(EVENT_ARTICLES_AT_ONCE + 1)
         )
     ).all()

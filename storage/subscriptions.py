@@ -248,12 +248,16 @@ async def set_paused(
     """Pause or resume a chat's subscription; None when it has none.
 
     Pausing skips the digests already planned and not yet sent; resuming is next due at
-    the next send time (a paused period is not made up for).
+    the next send time (a paused period is not made up for). A cancelled subscription is
+    left as it is: the reader is told there is none, and an Undo must not bring it back
+    paused.
     """
     found = await _load(session, chat_id)
     if found is None:
         return None
     subscriber, sub = found
+    if sub.cancelled_at is not None:
+        return _view(subscriber, sub)
     if paused and not sub.paused:
         await _skip_pending(session, sub.id, "paused")
     elif not paused and sub.paused:

@@ -38,18 +38,24 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     admin.register(app)  # /channel, /stats, /sources, /broadcast_preview
     features.register(app)  # inline mode, calendars, trends, OPML
 
-    app.add_handler(CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}:\d+$"))
+    app.add_handler(
+        CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}(?:,[a-z]{2}){0,4}:\d+$")
+    )
     app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.topic_page, pattern=r"^t:[\w-]+:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.event_page, pattern=r"^e:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.events_page, pattern=r"^ev:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.search_page, pattern=r"^s:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(buttons.pick_country, pattern=r"^cp$"))
     app.add_handler(CallbackQueryHandler(buttons.pick_lang, pattern=r"^lp$"))
-    app.add_handler(CallbackQueryHandler(buttons.set_lang, pattern=r"^lang:[a-z]{2}$"))
+    app.add_handler(
+        CallbackQueryHandler(buttons.set_lang, pattern=r"^lang:[a-z]{2}(?:-[A-Za-z]{4})?$")
+    )
     app.add_handler(CallbackQueryHandler(buttons.stale))
 
     # Unknown commands get a hint; other chatter (in groups above all) is ignored.
     app.add_handler(MessageHandler(filters.COMMAND, commands.unknown))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, commands.unknown))
+    # Words typed in a private chat are a lookup: a country, else a search.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, commands.plain_text))
 
     app.add_error_handler(on_error)

@@ -8,7 +8,9 @@ from telegram import Update
 
 from bot import i18n, render, render_calendar
 from bot.context import ChaikhanaContext
+from bot.handlers.commands import events_reply
 from bot.handlers.common import edit, lang
+from bot.services import coverage
 from storage import lookups
 
 logger = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ async def country_page(update: Update, context: ChaikhanaContext) -> None:
             offset=_offset(offset),
             reader_lang=ui,
         )
-    await edit(update, context, render.country(answer, ui))
+        told = await coverage.told(session, answer.page.stories if answer.page else ())
+    await edit(update, context, render.country(answer, ui, told))
 
 
 async def latest_page(update: Update, context: ChaikhanaContext) -> None:
@@ -46,7 +49,8 @@ async def latest_page(update: Update, context: ChaikhanaContext) -> None:
         page = await lookups.latest(
             session, limit=context.cfg.telegram.page_size, offset=_offset(offset), reader_lang=ui
         )
-    await edit(update, context, render.latest(page, ui))
+        told = await coverage.told(session, page.stories)
+    await edit(update, context, render.latest(page, ui, told))
 
 
 async def topic_page(update: Update, context: ChaikhanaContext) -> None:
@@ -61,7 +65,8 @@ async def topic_page(update: Update, context: ChaikhanaContext) -> None:
             offset=_offset(offset),
             reader_lang=ui,
         )
-    await edit(update, context, render.topic(key, page, ui))
+        told = await coverage.told(session, page.stories)
+    await edit(update, context, render.topic(key, page, ui, told))
 
 
 async def event_page(update: Update, context: ChaikhanaContext) -> None:
@@ -77,9 +82,15 @@ async def event_page(update: Update, context: ChaikhanaContext) -> None:
             offset=_offset(offset),
             reader_lang=ui,
         )
-    await edit(
-        update, context, render_calendar.event_reply(render.event_card(card, "", ui), card, ui)
-    )
+        told = await coverage.told(session, card.page.stories if card else ())
+    shown = render.event_card(card, "", ui, told)
+    await edit(update, context, render_calendar.event_reply(shown, card, ui))
+
+
+async def events_page(update: Update, context: ChaikhanaContext) -> None:
+    """Page /events (``ev:<offset>``)."""
+    _, offset = _parts(update)
+    await edit(update, context, await events_reply(context, lang(update, context), _offset(offset)))
 
 
 async def search_page(update: Update, context: ChaikhanaContext) -> None:
@@ -98,7 +109,9 @@ async def search_page(update: Update, context: ChaikhanaContext) -> None:
             offset=_offset(offset),
             reader_lang=ui,
         )
-    await edit(update, context, render.search(words, page, ui, f"s:{number}:{page.next_offset}"))
+        told = await coverage.told(session, page.stories)
+    more = f"s:{number}:{page.next_offset}"
+    await edit(update, context, render.search(words, page, ui, more, told))
 
 
 async def pick_country(update: Update, context: ChaikhanaContext) -> None:

@@ -9,11 +9,15 @@ from telegram import Update
 
 from bot import render, render_calendar
 from bot.context import ChaikhanaContext
-from bot.handlers.common import argument, lang, send
+from bot.handlers.common import MAX_ARGUMENT, argument, clean, lang, send
+from bot.render import Reply
+from bot.services import coverage
 from storage import lookups
 from storage import search as fts
 
 logger = logging.getLogger(__name__)
+
+EVENTS_PAGE = 10
 
 
 async def start(update: Update, context: ChaikhanaContext) -> None:
@@ -28,8 +32,12 @@ async def start(update: Update, context: ChaikhanaContext) -> None:
 
 
 async def help_(update: Update, context: ChaikhanaContext) -> None:
-    """List every command with an example."""
-    await send(update, context, render.help_text(lang(update, context), context.bot.username))
+    """List every command with an example; the admin commands too, to an admin."""
+    user = update.effective_user
+    admin = user is not None and user.id in context.cfg.telegram.admins
+    await send(
+        update, context, render.help_text(lang(update, context), context.bot.username, admin=admin)
+    )
 
 
 async def country(update: Update, context: ChaikhanaContext) -> None:
@@ -44,7 +52,8 @@ async def country(update: Update, context: ChaikhanaContext) -> None:
         answer = await lookups.country(
             session, name, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(update, context, render.country(answer, ui))
+        told = await coverage.told(session, answer.page.stories if answer.page else ())
+    await send(update, context, render.country(answer, ui, told))
 
 
 async def event(update: Update, context: ChaikhanaContext) -> None:
@@ -59,19 +68,28 @@ async def event(update: Update, context: ChaikhanaContext) -> None:
         card = await lookups.event_card(
             session, name, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(
-        update, context, render_calendar.event_reply(render.event_card(card, name, ui), card, ui)
-    )
+        told = await coverage.told(session, card.page.stories if card else ())
+    shown = render.event_card(card, name, ui, told)
+    await send(update, context, render_calendar.event_reply(shown, card, ui))
 
 
 async def events(update: Update, context: ChaikhanaContext) -> None:
-    """List upcoming and recent events, soonest first."""
+    """List upcoming and recent events, soonest first, one line per event, paged."""
+    await send(update, context, await events_reply(context, lang(update, context), 0))
+
+
+async def events_reply(context: ChaikhanaContext, ui: str, offset: int) -> Reply:
+    """Build one page of /events (the command and its "More" button share it)."""
+    today, size = datetime.now(UTC).date(), EVENTS_PAGE
     async with context.db() as session:
-        found = await lookups.events(session, today=datetime.now(UTC).date(), limit=10)
-    ui, today = lang(update, context), datetime.now(UTC).date()
-    await send(
-        update, context, render_calendar.events_reply(render.events(found, ui), found, ui, today)
+        found = await lookups.events_page(session, today=today, limit=size, offset=offset)
+    listed = render.events(
+        found.events,
+        ui,
+        page=found.offset // size + 1,
+        more=found.next_offset if found.has_more else None,
     )
+    return render_calendar.events_reply(listed, found.events, ui, today)
 
 
 async def search(update: Update, context: ChaikhanaContext) -> None:
@@ -91,8 +109,10 @@ async def search(update: Update, context: ChaikhanaContext) -> None:
         page = await lookups.search(
             session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
+        told = await coverage.told(session, page.stories)
     number = context.chat.remember_search(words)
-    await send(update, context, render.search(words, page, ui, f"s:{number}:{page.next_offset}"))
+    more = f"s:{number}:{page.next_offset}"
+    await send(update, context, render.search(words, page, ui, more, told))
 
 
 async def latest(update: Update, context: ChaikhanaContext) -> None:
@@ -100,7 +120,8 @@ async def latest(update: Update, context: ChaikhanaContext) -> None:
     ui = lang(update, context)
     async with context.db() as session:
         page = await lookups.latest(session, limit=context.cfg.telegram.page_size, reader_lang=ui)
-    await send(update, context, render.latest(page, ui))
+        told = await coverage.told(session, page.stories)
+    await send(update, context, render.latest(page, ui, told))
 
 
 async def topic(update: Update, context: ChaikhanaContext) -> None:
@@ -116,12 +137,40 @@ async def topic(update: Update, context: ChaikhanaContext) -> None:
         page = await lookups.by_topic(
             session, key, limit=context.cfg.telegram.page_size, reader_lang=ui
         )
-    await send(update, context, render.topic(key, page, ui))
+        told = await coverage.told(session, page.stories)
+    await send(update, context, render.topic(key, page, ui, told))
 
 
 async def lang_(update: Update, context: ChaikhanaContext) -> None:
     """Offer the UI languages."""
     await send(update, context, render.lang_picker(lang(update, context)))
+
+
+async def plain_text(update: Update, context: ChaikhanaContext) -> None:
+    """Answer words typed in a private chat: a country's stories if they name one, else a search."""
+    message, ui = update.effective_message, lang(update, context)
+    words = clean(message.text if message and message.text else "")
+    if not words:
+        await send(update, context, render.message(ui, "error.unknown_command"))
+        return
+    words = words[:MAX_ARGUMENT]
+    async with context.db() as session:
+        answer = await lookups.country(
+            session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
+        )
+        if answer.code is not None and answer.exact:
+            told = await coverage.told(session, answer.page.stories if answer.page else ())
+            reply = render.country(answer, ui, told)
+        elif fts.tokens(words):
+            page = await lookups.search(
+                session, words, limit=context.cfg.telegram.page_size, reader_lang=ui
+            )
+            told = await coverage.told(session, page.stories)
+            number = context.chat.remember_search(words)
+            reply = render.search(words, page, ui, f"s:{number}:{page.next_offset}", told)
+        else:
+            reply = render.message(ui, "error.unknown_command")
+    await send(update, context, reply)
 
 
 async def unknown(update: Update, context: ChaikhanaContext) -> None:

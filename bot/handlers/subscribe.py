@@ -259,6 +259,8 @@ async def _subscribe_now(
     async with context.db() as session, session.begin():
         view = await subscriptions.get(session, chat.id)
         draft = apply_words(words, _start_draft(view, topic_thread(update)))
+        if not draft.timezone:  # no zone typed nor kept: the reader's, as their language says
+            draft.timezone = screens.LANG_TIMEZONES.get(ui.split("-")[0], "")
         saved = await save_draft(session, draft, **_where(chat), ui=ui, now=now(context))
         on = await reminders.reminders_on(session, chat.id)
     reply = screens.saved(saved, ui, new=view is None or view.cancelled)
@@ -334,7 +336,15 @@ async def flow(update: Update, context: ChaikhanaContext) -> None:
 
 async def confirm(update: Update, context: ChaikhanaContext) -> None:
     """Save the subscription the flow describes (``sb:ok``)."""
-    chat, ui = update.effective_chat, lang(update, context)
+    chat, ui, query = update.effective_chat, lang(update, context), update.callback_query
+    if chat is not None and query is not None and context.chat.draft is None:
+        # A second tap on the same "Subscribe" (a double tap, or a press that crossed our
+        # edit): the first one saved it, so say so again instead of "out of date".
+        async with context.db() as session:
+            saved = await subscriptions.get(session, chat.id)
+        if saved is not None and not saved.cancelled and await _guard(update, context):
+            await query.answer(i18n.t(ui, "subscribe.already_saved"))
+            return
     draft = await _draft_or_expired(update, context)
     if chat is None or draft is None:
         return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import coverage as stored
 from storage.coverage import Version
+from storage.lookups import StoryView
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,14 @@ async def of_stories(session: AsyncSession, story_ids: list[int]) -> dict[int, C
     """Return the coverage of several stories, in the caller's session (one query)."""
     found = await stored.versions(session, story_ids)
     return {sid: Coverage(sid, found.get(sid, ())) for sid in story_ids}
+
+
+async def told(session: AsyncSession, stories: Sequence[StoryView]) -> dict[int, Coverage]:
+    """Return the coverage of a page's stories that two outlets or more told (one query)."""
+    several = [v.story_id for v in stories if len(v.sources) >= 2]
+    if not several:
+        return {}
+    return await of_stories(session, several)
 
 
 async def of_story(db: async_sessionmaker[AsyncSession], story_id: int) -> Coverage | None:

@@ -129,7 +129,9 @@ async def test_weekly_with_a_typed_time_and_time_zone(bot: BotAPIServer, seeded:
     # the flow is over: ordinary text is not read as a time any more
     before = len(chat.messages())
     await chat.send("08:00", replies=1)
-    assert "/help" in chat.messages()[before].text
+    assert "Nothing found for “08:00”" in chat.messages()[before].text  # a search (issue 13)
+    view = await stored(seeded, chat.id)
+    assert view is not None and view.time_of_day == "07:45"
 
 
 async def test_instant_skips_time_and_back_returns(bot: BotAPIServer, seeded: Database) -> None:

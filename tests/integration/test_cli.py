@@ -161,9 +161,21 @@ def test_console_script_demo(workdir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "ingested 5, duplicates 0, failed 0" in proc.stdout
     assert "the same files again: ingested 0, duplicates 5, failed 0" in proc.stdout
-    # and the digest a kz+uz subscriber reading Russian gets: sections, the Russian version
-    digest = proc.stdout.split("would get:", 1)[1]
-    assert "дайджест за день" in digest and "🇰🇿 Казахстан" in digest and "Токаева" in digest
+    # the bot's answers to a first /country, /event and /search, as plain text (issue 13)
+    lookups = proc.stdout.split("$ /country Kazakhstan", 1)[1].split("would have got:", 1)[0]
+    assert "Latest about Kazakhstan" in lookups and "Токаева" in lookups
+    event = lookups.split("$ /event ICT Week", 1)[1]
+    assert "ICT WEEK 2025" in event and "Apr 7 – 10, 2025" in event.replace("\u2009", " ")
+    assert "Place: Dushanbe" in event
+    search = lookups.split("$ /search IT Park", 1)[1]
+    assert "Results for “IT Park”" in search and "new IT Park complex" in search
+    assert "<b>" not in lookups and "&quot;" not in lookups  # plain text, not Telegram HTML
+    # and the digest a kz+uz subscriber reading Russian gets, over the days its stories are
+    # from: the samples are from 2022 and 2026, no "digest for the day"
+    digest = proc.stdout.split("would have got:", 1)[1]
+    assert "дайджест за день" not in digest
+    assert "новости с 10 июн. 2022 г. по 5 янв. 2026 г." in digest.replace("\u202f", " ")
+    assert "🇰🇿 Казахстан" in digest and "Токаева" in digest
     assert "ICT WEEK" not in digest  # Tajikistan's story is not what they asked for
     assert not (workdir / "chaikhana.db").exists()  # the demo uses a scratch database
 
