@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import shutil
 import statistics
 import sys
@@ -30,15 +31,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import synthetic  # noqa: E402
+from bench.ingest import synthetic, synthetic_stream  # noqa: E402
 from digests.model import Article, RawArticle  # noqa: E402
 from digests.understand import best_story, understand  # noqa: E402
 
 
 def understood(n: int, *, seed: int = 7, prefix: str = "") -> list[Article]:
     """Return bench/ingest.py's n synthetic articles, understood (URLs under ``prefix``)."""
+    return understand_dicts(synthetic(n, seed=seed), prefix)
+
+
+def understand_dicts(dicts: list[dict[str, str]], prefix: str) -> list[Article]:
+    """Understand synthetic articles (in a worker process, for a big archive)."""
     out = []
-    for a in synthetic(n, seed=seed):
+    for a in dicts:
         raw = RawArticle(
             url=a["url"].replace("bench.example/", f"bench.example/{prefix}"),
             title=a["title"],
@@ -146,7 +152,6 @@ async def prefill(n: int, database: str, tmp: str, keep: str = "") -> str:
     """
     from storage import db as storage_db
 
-    archive = understood(n, seed=11, prefix="archive/")
     template = keep or str(Path(tmp) / "archive.db")
     url = f"sqlite:///{template}"
     if database.startswith("postgres"):
@@ -160,10 +165,30 @@ async def prefill(n: int, database: str, tmp: str, keep: str = "") -> str:
     engine = storage_db.make_engine(url)
     try:
         await storage_db.upgrade(engine)
-        await batch(storage_db.make_sessionmaker(engine), archive, 64)
+        await _fill(storage_db.make_sessionmaker(engine), n)
     finally:
         await engine.dispose()
     return template
+
+
+async def _fill(db, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Store n archive articles: understood in worker processes, a few chunks ahead."""
+    from digests.sources.workers import WorkerPool
+
+    stream = synthetic_stream(n, seed=11)
+    chunks = iter(lambda: list(itertools.islice(stream, 2048)), [])
+    async with WorkerPool() as pool:
+        ahead: list[asyncio.Task[list[Article]]] = []
+        done = 0
+        for chunk in itertools.chain(chunks, [None] * 4):
+            if chunk is not None:
+                task = pool.run("chunk", understand_dicts, chunk, "archive/")
+                ahead.append(asyncio.ensure_future(task))
+            if len(ahead) > 3 or (chunk is None and ahead):
+                await batch(db, await ahead.pop(0), 64)
+                done += 2048
+                if done % 20480 == 0:
+                    print(f"  archive: {done} stored", flush=True)
 
 
 async def drop(database: str, template: str) -> None:

@@ -23,6 +23,7 @@ from bot.health import HealthServer, Readiness
 from bot.ratelimit import FloodLimiter
 from bot.request import JSONRequest
 from digests.sources.http import Fetcher, make_client
+from digests.sources.workers import WorkerPool
 from storage import db as storage_db
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
         policy = fetch_policy(data.cfg)
         data.http = make_client(policy)
         data.fetcher = Fetcher(data.http, policy)
+        data.pool = await asyncio.to_thread(WorkerPool, data.cfg.ingest.workers or None)
     for lang in i18n.SUPPORTED:
         menu = [BotCommand(name, text) for name, text in render.commands(lang)]
         await app.bot.set_my_commands(menu, language_code=lang)
@@ -128,6 +130,9 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     if data.http is not None:
         await data.http.aclose()
         data.http, data.fetcher = None, None
+    if data.pool is not None:
+        await asyncio.to_thread(data.pool.close)
+        data.pool = None
     if data.engine is not None and data.owns_engine:
         await data.engine.dispose()
         data.engine = None

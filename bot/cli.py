@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -34,6 +35,7 @@ from bot.services.ingest import (
 )
 from digests.model import SourceHints
 from digests.sources.http import Fetcher, make_client
+from digests.sources.workers import WorkerPool, default_workers
 from digests.urls import InvalidURL
 from storage import articles, sources
 from storage import db as storage_db
@@ -105,13 +107,14 @@ async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
         file=sys.stderr,
         disable=not sys.stderr.isatty() or len(items) < 20,
     )
-    async with open_runtime(cfg) as rt:
+    async with open_runtime(cfg) as rt, _pool_for(items, cfg.ingest.workers) as pool:
         async for outcome in ingest_items(
             rt.db,
             items,
             fetcher=rt.fetcher,
             fetch_full_text=cfg.ingest.fetch_full_text,
             hints=hints,
+            pool=pool,
         ):
             tally.add(outcome)
             if outcome.status is Status.FAILED:
@@ -126,6 +129,33 @@ async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
     progress.close()
     print(tally.line(), file=sys.stderr)
     return 1 if tally.failed else 0
+
+
+# Fewer items than this are read in this process: starting workers costs a few seconds.
+POOL_MIN_ITEMS = 16
+POOL_MIN_BYTES = 4_000_000
+
+
+@asynccontextmanager
+async def _pool_for(items: list[str], workers: int) -> AsyncIterator[WorkerPool | None]:
+    """Yield worker processes for a bulk ingest (one per core), or None for a small one."""
+    size = workers or default_workers()
+    if size < 2 or not _is_bulk(items):
+        yield None
+        return
+    async with WorkerPool(size) as pool:
+        yield pool
+
+
+def _is_bulk(items: list[str]) -> bool:
+    if len(items) >= POOL_MIN_ITEMS:
+        return True
+    total = 0
+    for item in items:
+        with contextlib.suppress(OSError, ValueError):
+            path = Path(item)
+            total += path.stat().st_size if path.is_file() else 0
+    return total >= POOL_MIN_BYTES
 
 
 def _article_line(outcome: Outcome) -> str:

@@ -15,6 +15,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot import i18n
 from bot.config import Config
 from digests.sources.http import Fetcher
+from digests.sources.workers import WorkerPool
 
 if TYPE_CHECKING:
     from bot.delivery import Sender
@@ -40,6 +41,8 @@ class BotData:
     clock: Callable[[], datetime] = system_clock
     sender: Sender | None = None
     fetcher: Fetcher | None = None
+    # the poll job's pages are extracted and understood here, never on the event loop
+    pool: WorkerPool | None = None
     http: httpx.AsyncClient | None = None
     readiness: Readiness | None = None
     health: HealthServer | None = None
