@@ -4,6 +4,7 @@
     python bench/store.py -n 5000 --mode single # one transaction per article, as ``store``
     python bench/store.py --database postgresql://postgres@127.0.0.1:5432/test
     python bench/store.py --prefill 20000      # the same 2,000 into an archive of 20,000
+    python bench/store.py --archive FILE --lookup   # only their story candidates, CPU time
 
 Articles are understood once, before the clock starts (understanding is timed by
 bench/ingest.py); then they are stored into a fresh database, either one transaction per
@@ -191,6 +192,40 @@ async def _fill(db, n: int) -> None:  # type: ignore[no-untyped-def]
                     print(f"  archive: {done} stored", flush=True)
 
 
+async def lookup_only(items: list[Article], archive: str, runs: int) -> list[float]:
+    """Return the CPU seconds of finding the articles' story candidates in an archive, per run.
+
+    Nothing is stored (the archive is migrated, then only read): the figure is the lookup's, the
+    part of storing whose cost may grow with the archive.
+    """
+    import resource
+
+    from storage import articles
+    from storage import db as storage_db
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    engine = storage_db.make_engine(f"sqlite:///{archive}")
+    await storage_db.upgrade(engine)
+    db = storage_db.make_sessionmaker(engine)
+    spent = []
+    try:
+        for _ in range(runs):
+            started = cpu()
+            dates = articles.ArticleDates()  # one per run, as ingest_items keeps one
+            async with db() as session:
+                for start in range(0, len(items), 64):
+                    chunk = items[start : start + 64]
+                    wanted = [(a.features.keys, a.published) for a in chunk]
+                    await articles.story_candidate_ids(session, wanted, dates=dates, features=4)
+            spent.append(cpu() - started)
+    finally:
+        await engine.dispose()
+    return spent
+
+
 async def drop(database: str, template: str) -> None:
     """Drop a PostgreSQL archive template."""
     import asyncpg
@@ -210,10 +245,20 @@ def main() -> None:
     parser.add_argument("--database", default="", help="PostgreSQL admin URL (default: SQLite)")
     parser.add_argument("--prefill", type=int, default=0, help="archive articles stored first")
     parser.add_argument("--archive", default="", help="SQLite file to keep the archive in")
+    parser.add_argument(
+        "--lookup", action="store_true", help="only time story-candidate lookup in --archive"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     items = understood(args.n)
     print(f"understood {len(items)} articles in {time.perf_counter() - started:.1f} s")
+    if args.lookup:
+        spent = asyncio.run(lookup_only(items, args.archive, args.runs))
+        print(
+            f"story candidates in {args.archive}: CPU per run {[round(x, 2) for x in spent]} s, "
+            f"median {1000 * statistics.median(spent) / len(items):.2f} ms/article"
+        )
+        return
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         template = ""
