@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class BotData:
     fetcher: Fetcher | None = None
     # the poll job's pages are extracted and understood here, never on the event loop
     pool: WorkerPool | None = None
+    pool_starting: asyncio.Task[None] | None = None
     http: httpx.AsyncClient | None = None
     readiness: Readiness | None = None
     health: HealthServer | None = None
