@@ -4,6 +4,7 @@
     python bench/ingest.py -n 2000 --kinds text
     python bench/ingest.py --database postgresql://postgres@127.0.0.1:5432/test
     python bench/ingest.py --pages DIR     # real pages: chaikhana ingest vs bare trafilatura
+    python bench/ingest.py --pages DIR --workers 2   # and with 2 worker processes
 
 Real pages are not shipped: any folder of saved news pages (.html) will do, e.g. the test
 pages of trafilatura's repository (github.com/adbar/trafilatura, tests/cache and tests/eval,
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,24 +77,25 @@ def paragraph_pool() -> list[list[str]]:
 
 def synthetic(n: int, seed: int = 7) -> list[dict[str, str]]:
     """Return n distinct articles of about 3 KB made of real paragraphs."""
+    return list(synthetic_stream(n, seed))
+
+
+def synthetic_stream(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
+    """Yield :func:`synthetic`'s articles one by one (an archive of 200k need not fit)."""
     rng = random.Random(seed)
     pools = paragraph_pool()
-    out = []
     for i in range(n):
         pool = rng.choice(pools)
         paragraphs = [rng.choice(pool) for _ in range(rng.randint(6, 12))]
         text = "\n\n".join(paragraphs)[:3500]
         title = f"{paragraphs[0][:70]} №{i}"
-        out.append(
-            {
-                "url": f"https://bench.example/{i}",
-                "title": title,
-                "text": f"{text}\n\n#{i}-{rng.random():.12f}",
-                "published": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+05:00",
-                "source": rng.choice(["Kazinform", "Kun.uz", "24.kg", "Asia-Plus", "UzDaily"]),
-            }
-        )
-    return out
+        yield {
+            "url": f"https://bench.example/{i}",
+            "title": title,
+            "text": f"{text}\n\n#{i}-{rng.random():.12f}",
+            "published": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+05:00",
+            "source": rng.choice(["Kazinform", "Kun.uz", "24.kg", "Asia-Plus", "UzDaily"]),
+        }
 
 
 def page(article: dict[str, str]) -> str:
@@ -164,16 +167,41 @@ def _read_pages(folder: Path) -> tuple[list[Path], list[bytes]]:
     return pages, [p.read_bytes() for p in pages]
 
 
-async def run_pages(folder: Path, rounds: int) -> dict[str, float]:
-    """Time chaikhana's ingest of real pages against bare trafilatura on the same pages."""
+async def _ingest_pages(pages: list[Path], pool: object | None) -> tuple[float, list[object]]:
+    """Ingest the pages into a fresh SQLite database; return pages/s and the outcomes."""
+    from bot.services.ingest import ingest_items
+    from storage import db as storage_db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = storage_db.make_engine(f"sqlite:///{Path(tmp) / 'pages.db'}")
+        await storage_db.upgrade(engine)
+        db = storage_db.make_sessionmaker(engine)
+        started = time.perf_counter()
+        stream = ingest_items(db, [str(p) for p in pages], fetcher=None, pool=pool)  # type: ignore[arg-type]
+        outcomes = [o async for o in stream]
+        rate = len(pages) / (time.perf_counter() - started)
+        await engine.dispose()
+    return rate, outcomes
+
+
+async def run_pages(folder: Path, rounds: int, workers: int) -> dict[str, float]:
+    """Time chaikhana's ingest of real pages against bare trafilatura on the same pages.
+
+    Each round: bare trafilatura, chaikhana in one process, then (``workers`` > 0) chaikhana
+    with that many worker processes (started and warmed before the first round).
+    """
     import trafilatura
 
-    from bot.services.ingest import Status, ingest_items
-    from storage import db as storage_db
+    from bot.services.ingest import Status
+    from digests.sources.workers import WorkerPool
 
     pages, contents = _read_pages(folder)
     ours: list[float] = []
     bare: list[float] = []
+    pooled: list[float] = []
+    pool = WorkerPool(workers) if workers else None
+    if pool is not None:
+        await _ingest_pages(pages[: 4 * workers], pool)  # workers started, modules imported
     stored = failed = 0
     for _ in range(rounds):
         started = time.perf_counter()
@@ -186,23 +214,28 @@ async def run_pages(folder: Path, rounds: int) -> dict[str, float]:
                 with_metadata=True,
             )
         bare.append(len(pages) / (time.perf_counter() - started))
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = storage_db.make_engine(f"sqlite:///{Path(tmp) / 'pages.db'}")
-            await storage_db.upgrade(engine)
-            db = storage_db.make_sessionmaker(engine)
-            started = time.perf_counter()
-            stream = ingest_items(db, [str(p) for p in pages], fetcher=None)
-            outcomes = [o async for o in stream]
-            ours.append(len(pages) / (time.perf_counter() - started))
-            await engine.dispose()
-        stored = sum(o.status is Status.NEW for o in outcomes)
-        failed = sum(o.status is Status.FAILED for o in outcomes)
+        rate, outcomes = await _ingest_pages(pages, None)
+        ours.append(rate)
+        stored = sum(o.status is Status.NEW for o in outcomes)  # type: ignore[attr-defined]
+        failed = sum(o.status is Status.FAILED for o in outcomes)  # type: ignore[attr-defined]
+        if pool is not None:
+            rate, outcomes = await _ingest_pages(pages, pool)
+            pooled.append(rate)
+    if pool is not None:
+        pool.close()
+    one = statistics.median(ours)
     return {
         "pages": len(pages),
         "mean_kb": round(sum(map(len, contents)) / len(contents) / 1024, 1),
-        "chaikhana_per_second": round(statistics.median(ours), 2),
+        "chaikhana_per_second": round(one, 2),
         "trafilatura_per_second": round(statistics.median(bare), 2),
-        "ratio": round(statistics.median(ours) / statistics.median(bare), 3),
+        "ratio": round(one / statistics.median(bare), 3),
+        "pooled_per_second": round(statistics.median(pooled), 2) if pooled else 0.0,
+        "pool_ratio": round(statistics.median(pooled) / one, 3) if pooled else 0.0,
+        "rounds": ", ".join(
+            f"{o:.2f}/{b:.2f}" + (f"/{p:.2f}" if pooled else "")
+            for o, b, p in zip(ours, bare, pooled or ours, strict=True)
+        ),
         "stored": stored,
         "failed": failed,
     }
@@ -222,15 +255,25 @@ def main() -> None:
     parser.add_argument("--database", default="", help="database URL (default: scratch SQLite)")
     parser.add_argument("--pages", type=Path, help="a folder of real news pages (.html)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the pages mode")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="pages mode: also ingest with N worker processes"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pages:
-        r = asyncio.run(run_pages(args.pages, args.rounds))
+        r = asyncio.run(run_pages(args.pages, args.rounds, args.workers))
+        pooled = (
+            f"; with {args.workers} workers {r['pooled_per_second']} pages/s = "
+            f"{r['pool_ratio']} x one process"
+            if args.workers
+            else ""
+        )
         print(
             f"real pages: {r['pages']} (mean {r['mean_kb']} KB): chaikhana ingest "
             f"{r['chaikhana_per_second']} pages/s, bare trafilatura "
             f"{r['trafilatura_per_second']} pages/s, ratio {r['ratio']} "
-            f"(median of {args.rounds}); stored {r['stored']}, failed {r['failed']}; "
+            f"(median of {args.rounds}){pooled}; rounds (ours/bare{'/pool' if pooled else ''}): "
+            f"{r['rounds']}; stored {r['stored']}, failed {r['failed']}; "
             f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
         return

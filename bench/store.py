@@ -4,6 +4,7 @@
     python bench/store.py -n 5000 --mode single # one transaction per article, as ``store``
     python bench/store.py --database postgresql://postgres@127.0.0.1:5432/test
     python bench/store.py --prefill 20000      # the same 2,000 into an archive of 20,000
+    python bench/store.py --archive FILE --lookup   # only their story candidates, CPU time
 
 Articles are understood once, before the clock starts (understanding is timed by
 bench/ingest.py); then they are stored into a fresh database, either one transaction per
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import shutil
 import statistics
 import sys
@@ -30,15 +32,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import synthetic  # noqa: E402
+from bench.ingest import synthetic, synthetic_stream  # noqa: E402
 from digests.model import Article, RawArticle  # noqa: E402
 from digests.understand import best_story, understand  # noqa: E402
 
 
 def understood(n: int, *, seed: int = 7, prefix: str = "") -> list[Article]:
     """Return bench/ingest.py's n synthetic articles, understood (URLs under ``prefix``)."""
+    return understand_dicts(synthetic(n, seed=seed), prefix)
+
+
+def understand_dicts(dicts: list[dict[str, str]], prefix: str) -> list[Article]:
+    """Understand synthetic articles (in a worker process, for a big archive)."""
     out = []
-    for a in synthetic(n, seed=seed):
+    for a in dicts:
         raw = RawArticle(
             url=a["url"].replace("bench.example/", f"bench.example/{prefix}"),
             title=a["title"],
@@ -146,7 +153,6 @@ async def prefill(n: int, database: str, tmp: str, keep: str = "") -> str:
     """
     from storage import db as storage_db
 
-    archive = understood(n, seed=11, prefix="archive/")
     template = keep or str(Path(tmp) / "archive.db")
     url = f"sqlite:///{template}"
     if database.startswith("postgres"):
@@ -160,10 +166,64 @@ async def prefill(n: int, database: str, tmp: str, keep: str = "") -> str:
     engine = storage_db.make_engine(url)
     try:
         await storage_db.upgrade(engine)
-        await batch(storage_db.make_sessionmaker(engine), archive, 64)
+        await _fill(storage_db.make_sessionmaker(engine), n)
     finally:
         await engine.dispose()
     return template
+
+
+async def _fill(db, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Store n archive articles: understood in worker processes, a few chunks ahead."""
+    from digests.sources.workers import WorkerPool
+
+    stream = synthetic_stream(n, seed=11)
+    chunks = iter(lambda: list(itertools.islice(stream, 2048)), [])
+    async with WorkerPool() as pool:
+        ahead: list[asyncio.Task[list[Article]]] = []
+        done = 0
+        for chunk in itertools.chain(chunks, [None] * 4):
+            if chunk is not None:
+                task = pool.run("chunk", understand_dicts, chunk, "archive/")
+                ahead.append(asyncio.ensure_future(task))
+            if len(ahead) > 3 or (chunk is None and ahead):
+                await batch(db, await ahead.pop(0), 64)
+                done += 2048
+                if done % 20480 == 0:
+                    print(f"  archive: {done} stored", flush=True)
+
+
+async def lookup_only(items: list[Article], archive: str, runs: int) -> list[float]:
+    """Return the CPU seconds of finding the articles' story candidates in an archive, per run.
+
+    Nothing is stored (the archive is migrated, then only read): the figure is the lookup's, the
+    part of storing whose cost may grow with the archive.
+    """
+    import resource
+
+    from storage import articles
+    from storage import db as storage_db
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    engine = storage_db.make_engine(f"sqlite:///{archive}")
+    await storage_db.upgrade(engine)
+    db = storage_db.make_sessionmaker(engine)
+    spent = []
+    try:
+        for _ in range(runs):
+            started = cpu()
+            dates = articles.ArticleDates()  # one per run, as ingest_items keeps one
+            async with db() as session:
+                for start in range(0, len(items), 64):
+                    chunk = items[start : start + 64]
+                    wanted = [(a.features.keys, a.published) for a in chunk]
+                    await articles.story_candidate_ids(session, wanted, dates=dates, features=4)
+            spent.append(cpu() - started)
+    finally:
+        await engine.dispose()
+    return spent
 
 
 async def drop(database: str, template: str) -> None:
@@ -185,10 +245,20 @@ def main() -> None:
     parser.add_argument("--database", default="", help="PostgreSQL admin URL (default: SQLite)")
     parser.add_argument("--prefill", type=int, default=0, help="archive articles stored first")
     parser.add_argument("--archive", default="", help="SQLite file to keep the archive in")
+    parser.add_argument(
+        "--lookup", action="store_true", help="only time story-candidate lookup in --archive"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     items = understood(args.n)
     print(f"understood {len(items)} articles in {time.perf_counter() - started:.1f} s")
+    if args.lookup:
+        spent = asyncio.run(lookup_only(items, args.archive, args.runs))
+        print(
+            f"story candidates in {args.archive}: CPU per run {[round(x, 2) for x in spent]} s, "
+            f"median {1000 * statistics.median(spent) / len(items):.2f} ms/article"
+        )
+        return
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         template = ""

@@ -23,6 +23,7 @@ from bot.health import HealthServer, Readiness
 from bot.ratelimit import FloodLimiter
 from bot.request import JSONRequest
 from digests.sources.http import Fetcher, make_client
+from digests.sources.workers import WorkerPool
 from storage import db as storage_db
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
         policy = fetch_policy(data.cfg)
         data.http = make_client(policy)
         data.fetcher = Fetcher(data.http, policy)
+        # started aside: the bot does not wait for its workers (the first polls read here)
+        data.pool_starting = asyncio.ensure_future(_start_pool(data))
     for lang in i18n.SUPPORTED:
         if (menu_lang := i18n.menu_language(lang)) is None:
             continue
@@ -128,6 +131,17 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
     logger.info("bot @%s started", app.bot.username)
 
 
+async def _start_pool(data: BotData) -> None:
+    """Start the poll job's worker processes (their forkserver imports for seconds)."""
+    assert data.cfg is not None
+    try:
+        data.pool = await asyncio.to_thread(WorkerPool, data.cfg.ingest.workers or None)
+    except Exception:  # no workers: the poll job reads in this process, as it can
+        logger.warning(
+            "worker processes not started; pages are read in this process", exc_info=True
+        )
+
+
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     """Close the HTTP client, and the database if the application opened it."""
     data: BotData = app.bot_data
@@ -137,6 +151,13 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     if data.http is not None:
         await data.http.aclose()
         data.http, data.fetcher = None, None
+    if data.pool_starting is not None:
+        with contextlib.suppress(Exception):
+            await data.pool_starting
+        data.pool_starting = None
+    if data.pool is not None:
+        await asyncio.to_thread(data.pool.close)
+        data.pool = None
     if data.engine is not None and data.owns_engine:
         await data.engine.dispose()
         data.engine = None

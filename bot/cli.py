@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +34,7 @@ from bot.services.ingest import (
     ingest_items,
 )
 from digests.model import SourceHints
+from digests.sources.workers import WorkerPool, default_workers
 from storage import articles, sources
 from storage import db as storage_db
 from storage.backup import BackupError
@@ -74,13 +77,14 @@ async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
         file=sys.stderr,
         disable=not sys.stderr.isatty() or len(items) < 20,
     )
-    async with open_runtime(cfg) as rt:
+    async with open_runtime(cfg) as rt, _pool_for(items, cfg.ingest.workers) as pool:
         async for outcome in ingest_items(
             rt.db,
             items,
             fetcher=rt.fetcher,
             fetch_full_text=cfg.ingest.fetch_full_text,
             hints=hints,
+            pool=pool,
         ):
             tally.add(outcome)
             if outcome.status is Status.FAILED:
@@ -95,6 +99,33 @@ async def cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
     progress.close()
     print(tally.line(), file=sys.stderr)
     return 1 if tally.failed else 0
+
+
+# Fewer items than this are read in this process: starting workers costs a few seconds.
+POOL_MIN_ITEMS = 16
+POOL_MIN_BYTES = 4_000_000
+
+
+@asynccontextmanager
+async def _pool_for(items: list[str], workers: int) -> AsyncIterator[WorkerPool | None]:
+    """Yield worker processes for a bulk ingest (one per core), or None for a small one."""
+    size = workers or default_workers()
+    if size < 2 or not _is_bulk(items):
+        yield None
+        return
+    async with WorkerPool(size) as pool:
+        yield pool
+
+
+def _is_bulk(items: list[str]) -> bool:
+    if len(items) >= POOL_MIN_ITEMS:
+        return True
+    total = 0
+    for item in items:
+        with contextlib.suppress(OSError, ValueError):
+            path = Path(item)
+            total += path.stat().st_size if path.is_file() else 0
+    return total >= POOL_MIN_BYTES
 
 
 def _article_line(outcome: Outcome) -> str:

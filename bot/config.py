@@ -92,6 +92,12 @@ class IngestConfig(_Section):
     backoff_base: int = Field(default=300, ge=1)
     backoff_max: int = Field(default=86_400, ge=1)
     lease: int = Field(default=600, ge=10, description="seconds an instance holds a source")
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="processes extracting and understanding a bulk ingest (0: one per core)",
+    )
 
     _backoff_max = field_validator("backoff_max")(_at_least_base)
 

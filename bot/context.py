@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot import i18n
 from bot.config import Config
 from digests.sources.http import Fetcher
+from digests.sources.workers import WorkerPool
 
 if TYPE_CHECKING:
     from bot.delivery import Sender
@@ -40,6 +42,9 @@ class BotData:
     clock: Callable[[], datetime] = system_clock
     sender: Sender | None = None
     fetcher: Fetcher | None = None
+    # the poll job's pages are extracted and understood here, never on the event loop
+    pool: WorkerPool | None = None
+    pool_starting: asyncio.Task[None] | None = None
     http: httpx.AsyncClient | None = None
     readiness: Readiness | None = None
     health: HealthServer | None = None

@@ -71,6 +71,8 @@ async def poll_sources(context: ChaikhanaContext) -> None:
         concurrency=cfg.ingest.concurrency,
         lease=cfg.ingest.lease,
         now=data.now(),
+        # until its workers are up (a few seconds after start), pages are read here
+        pool=data.pool if data.pool is not None and data.pool.ready else None,
     )
     metrics.POLL_SECONDS.observe(time.perf_counter() - started)
     metrics.polled(reports)

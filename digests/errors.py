@@ -10,3 +10,7 @@ class SourceError(Exception):
         super().__init__(f"{item}: {reason}")
         self.item = item
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, str]]:
+        # pickled by its parts, so an error raised in a worker process arrives whole
+        return (type(self), (self.item, self.reason))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -558,6 +559,18 @@ _DATED = _by_dialect(
     "ids",
     Integer(),
 )
+# SQLite would look the ids up in the table (its rowid), reading each article's overflow
+# pages to reach the two columns stored after its text; the index holds all three. With
+# it, dating a batch's postings costs the same in an archive of 10k or of 200k articles.
+_DATED_SQLITE: Any = (
+    text(
+        "SELECT id, story_id, published FROM articles"
+        " INDEXED BY ix_articles_id_published_story_id WHERE id IN :ids"
+    )
+    .bindparams(bindparam("ids", expanding=True))
+    .columns(_articles.c.id, _articles.c.story_id, _articles.c.published)
+)
+_DATED["sqlite"] = _DATED_SQLITE
 _FEATURES = _by_dialect((_articles.c.id, _articles.c.features), _articles.c.id, "ids", Integer())
 # Well under SQLite's 32,766 bound parameters per statement.
 _IN_CHUNK = 10_000

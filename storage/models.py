@@ -167,6 +167,8 @@ class Article(Base):
         Index("ix_articles_ingested_at", "ingested_at"),
         Index("ix_articles_story_id", "story_id"),
         Index("ix_articles_source_id", "source_id"),
+        # story candidates are dated from it, never from their rows (see migration 0014)
+        Index("ix_articles_id_published_story_id", "id", "published", "story_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import socket
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from digests.sources.admit import admit, item_name, plausible_date
 from digests.sources.files import read_path
 from digests.sources.http import Fetcher
 from digests.sources.read import read_url
+from digests.sources.workers import WorkerPool
 from digests.understand import best_story, understand
 from digests.understand.story import Signals, StoryMatcher, best_of, signals
 from storage import articles, sources
@@ -70,6 +72,15 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """A raw article admitted and understood in a worker process: its name and article, or
+    the outcome of its failure. It takes a raw article's place in a batch (the same batches,
+    the same stories)."""
+
+    result: tuple[str, Article] | Outcome
+
+
 @dataclass(slots=True)
 class Tally:
     """Counts for the one-line summary at the end of an ingest."""
@@ -110,7 +121,7 @@ async def store(
 
 async def store_many(
     db: async_sessionmaker[AsyncSession],
-    raws: Sequence[RawArticle],
+    raws: Sequence[RawArticle | Understood],
     *,
     hints: SourceHints = SourceHints(),
     source_id: int | None = None,
@@ -120,9 +131,12 @@ async def store_many(
     """Understand raw articles and store each once, a batch per transaction.
 
     Returns one outcome per raw article, in order. The same guarantees as :func:`store`
-    article by article, see :func:`save_many`.
+    article by article, see :func:`save_many`. Articles understood already (in a worker
+    process) are stored as they are.
     """
-    understood = [_understand(raw, hints) for raw in raws]
+    understood = [
+        raw.result if isinstance(raw, Understood) else _understand(raw, hints) for raw in raws
+    ]
     pending = [u for u in understood if not isinstance(u, Outcome)]
     saved = iter(await save_many(db, pending, source_id=source_id, matcher=matcher, dates=dates))
     return [u if isinstance(u, Outcome) else next(saved) for u in understood]
@@ -401,81 +415,185 @@ async def ingest_items(
     fetcher: Fetcher | None,
     fetch_full_text: bool = True,
     hints: SourceHints = SourceHints(),
+    pool: WorkerPool | None = None,
 ) -> AsyncIterator[Outcome]:
     """Read each file or URL and store its articles, yielding one outcome per article.
 
     Articles are stored BATCH at a time, across files (a folder of .txt files is one
     article per file), so outcomes come in bursts, in the order the items were read.
+
+    ``pool``: worker processes that read, extract and understand files (each file one task,
+    a few files ahead of the writer) and understand the articles of .jsonl files and URLs,
+    so every core works and this process only stores. A file whose task hangs or kills its
+    worker fails alone. Batches and stories are the same as without a pool.
     """
-    waiting: list[RawArticle | Outcome] = []
+    waiting: list[RawArticle | Understood | Outcome] = []
     # one run, one database: stored articles' features, stories and days remembered
     matcher = StoryMatcher()
     dates = articles.ArticleDates()
+    # files being read by the pool, oldest first; their results are taken in this order
+    ahead: deque[asyncio.Task[list[Understood | Outcome]]] = deque()
+    look_ahead = 4 * pool.workers if pool is not None else 0
+
+    def unstored() -> int:
+        return sum(not isinstance(w, Outcome) for w in waiting)
 
     async def flush() -> list[Outcome]:
-        raws = [w for w in waiting if isinstance(w, RawArticle)]
+        raws = [w for w in waiting if not isinstance(w, Outcome)]
         stored = iter(
             await _store_in_batches(
-                db, raws, hints=hints, source_id=None, matcher=matcher, dates=dates
+                db, raws, hints=hints, source_id=None, matcher=matcher, dates=dates, pool=pool
             )
         )
         done = [w if isinstance(w, Outcome) else next(stored) for w in waiting]
         waiting.clear()
         return done
 
-    for item in items:
-        if _is_url(item):
-            if fetcher is None:
-                raise ValueError("ingesting URLs needs a Fetcher")
-            try:
-                read = await read_url(fetcher, item, fetch_full_text=fetch_full_text)
-            except SourceError as exc:
-                waiting.append(Outcome(item, Status.FAILED, error=str(exc)))
+    async def settle(limit: int) -> list[Outcome]:
+        # take the results of the oldest files until at most ``limit`` are in flight
+        done: list[Outcome] = []
+        while len(ahead) > limit:
+            waiting.extend(await ahead.popleft())
+            if unstored() >= BATCH:
+                done += await flush()
+        return done
+
+    try:
+        for item in items:
+            if pool is not None and not _is_url(item) and Path(item).suffix.lower() != ".jsonl":
+                ahead.append(asyncio.ensure_future(_prepare_in_pool(pool, item, hints)))
+                for outcome in await settle(look_ahead):
+                    yield outcome
                 continue
-            except Exception as exc:  # a reader's own bug: this item's failure, not the run's
-                logger.info("reading %s failed", item, exc_info=True)
-                waiting.append(Outcome(item, Status.FAILED, error=f"{item}: {_short(exc)}"))
-                continue
-            waiting.extend(Outcome(item, Status.FAILED, error=error) for error in read.errors)
-            _log_warnings(read.warnings)
-            waiting.extend(read.articles)
-        else:
-            results = _read_file(Path(item))
-            while batch := await asyncio.to_thread(_take, results, READ_BATCH):
-                waiting.extend(
-                    Outcome(r.item, Status.FAILED, error=str(r))
-                    if isinstance(r, SourceError)
-                    else r
-                    for r in batch
-                )
-                if sum(isinstance(w, RawArticle) for w in waiting) >= BATCH:
-                    for outcome in await flush():
-                        yield outcome
-        if sum(isinstance(w, RawArticle) for w in waiting) >= BATCH:
-            for outcome in await flush():
+            for outcome in await settle(0):  # this item comes after those files
                 yield outcome
-    for outcome in await flush():
-        yield outcome
+            if _is_url(item):
+                if fetcher is None:
+                    raise ValueError("ingesting URLs needs a Fetcher")
+                try:
+                    read = await read_url(fetcher, item, fetch_full_text=fetch_full_text, pool=pool)
+                except SourceError as exc:
+                    waiting.append(Outcome(item, Status.FAILED, error=str(exc)))
+                    continue
+                except Exception as exc:  # a reader's own bug: this item's failure, not the run's
+                    logger.info("reading %s failed", item, exc_info=True)
+                    waiting.append(Outcome(item, Status.FAILED, error=f"{item}: {_short(exc)}"))
+                    continue
+                waiting.extend(Outcome(item, Status.FAILED, error=error) for error in read.errors)
+                _log_warnings(read.warnings)
+                waiting.extend(read.articles)
+            else:
+                results = _read_file(Path(item))
+                while batch := await asyncio.to_thread(_take, results, READ_BATCH):
+                    waiting.extend(
+                        Outcome(r.item, Status.FAILED, error=str(r))
+                        if isinstance(r, SourceError)
+                        else r
+                        for r in batch
+                    )
+                    if unstored() >= BATCH:
+                        for outcome in await flush():
+                            yield outcome
+            if unstored() >= BATCH:
+                for outcome in await flush():
+                    yield outcome
+        for outcome in await settle(0):
+            yield outcome
+        for outcome in await flush():
+            yield outcome
+    finally:
+        for task in ahead:  # the caller stopped early: nothing left running for it
+            task.cancel()
+
+
+async def _prepare_in_pool(
+    pool: WorkerPool, item: str, hints: SourceHints
+) -> list[Understood | Outcome]:
+    """Read, extract and understand one file in a worker; its failure is its own."""
+    try:
+        return await pool.run(item, prepare_file, item, hints)
+    except SourceError as exc:
+        return [Outcome(item, Status.FAILED, error=str(exc))]
+    except Exception as exc:  # a result that cannot cross back, or the pool itself failing
+        logger.info("reading %s in a worker failed", item, exc_info=True)
+        return [Outcome(item, Status.FAILED, error=f"{item}: {_short(exc)}")]
+
+
+def prepare_file(path: str, hints: SourceHints) -> list[Understood | Outcome]:
+    """Read one file and understand its articles (run in a worker process)."""
+    return [
+        Outcome(r.item, Status.FAILED, error=str(r))
+        if isinstance(r, SourceError)
+        else Understood(_understand(r, hints))
+        for r in _read_file(Path(path))
+    ]
+
+
+def understand_all(raws: Sequence[RawArticle], hints: SourceHints) -> list[Understood]:
+    """Admit and understand raw articles (run in a worker process)."""
+    return [Understood(_understand(raw, hints)) for raw in raws]
+
+
+async def _understand_in_pool(
+    pool: WorkerPool, raws: Sequence[RawArticle | Understood], hints: SourceHints
+) -> list[RawArticle | Understood]:
+    """Understand a batch's raw articles in a worker: all in one task, or if that task hangs
+    or dies, each in a task of its own, so only the article at fault fails."""
+    todo = [raw for raw in raws if isinstance(raw, RawArticle)]
+    if not todo:
+        return list(raws)
+    try:
+        done = await pool.run("a batch", understand_all, todo, hints)
+    except SourceError:
+        done = list(await asyncio.gather(*(_understand_one(pool, raw, hints) for raw in todo)))
+    results = iter(done)
+    return [next(results) if isinstance(raw, RawArticle) else raw for raw in raws]
+
+
+async def _understand_one(pool: WorkerPool, raw: RawArticle, hints: SourceHints) -> Understood:
+    item = item_name(raw)
+    try:
+        return (await pool.run(item, understand_all, [raw], hints))[0]
+    except SourceError as exc:
+        return Understood(Outcome(item, Status.FAILED, error=str(exc)))
+    except Exception as exc:  # a result that cannot cross back, or the pool itself failing
+        logger.info("understanding %s in a worker failed", item, exc_info=True)
+        return Understood(Outcome(item, Status.FAILED, error=f"{item}: {_short(exc)}"))
 
 
 async def _store_in_batches(
     db: async_sessionmaker[AsyncSession],
-    raws: Sequence[RawArticle],
+    raws: Sequence[RawArticle | Understood],
     *,
     hints: SourceHints,
     source_id: int | None,
     matcher: StoryMatcher | None = None,
     dates: articles.ArticleDates | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[Outcome]:
-    """Store raw articles BATCH at a time; one outcome per article, in order."""
+    """Store raw articles BATCH at a time; one outcome per article, in order.
+
+    With a ``pool``, the batches are understood in its workers, all at once, while this
+    process stores them one after the other.
+    """
     outcomes: list[Outcome] = []
     matcher = matcher or StoryMatcher()
     dates = articles.ArticleDates() if dates is None else dates
-    for start in range(0, len(raws), BATCH):
-        batch = raws[start : start + BATCH]
-        outcomes += await store_many(
-            db, batch, hints=hints, source_id=source_id, matcher=matcher, dates=dates
-        )
+    batches = [raws[start : start + BATCH] for start in range(0, len(raws), BATCH)]
+    understood = (
+        [asyncio.ensure_future(_understand_in_pool(pool, batch, hints)) for batch in batches]
+        if pool is not None
+        else []
+    )
+    try:
+        for n, batch in enumerate(batches):
+            ready = await understood[n] if understood else batch
+            outcomes += await store_many(
+                db, ready, hints=hints, source_id=source_id, matcher=matcher, dates=dates
+            )
+    finally:
+        for task in understood:
+            task.cancel()
     return outcomes
 
 
@@ -502,11 +620,13 @@ async def fetch_sources(
     now: datetime | None = None,
     owner: str | None = None,
     lease: float = 600.0,
+    pool: WorkerPool | None = None,
 ) -> list[SourceReport]:
     """Poll the sources that are due, concurrently; a failing one never holds the others up.
 
     Due sources are claimed for ``lease`` seconds in the name of ``owner`` (this instance),
-    so instances sharing the database poll each source once.
+    so instances sharing the database poll each source once. ``pool``: worker processes
+    for parsing, extraction and understanding (see :func:`ingest_items`).
     """
     now = now or datetime.now(UTC)
     async with db() as session, session.begin():
@@ -527,6 +647,7 @@ async def fetch_sources(
                 backoff_base=backoff_base,
                 backoff_max=backoff_max,
                 fetch_full_text=fetch_full_text,
+                pool=pool,
             )
 
     try:
@@ -552,6 +673,7 @@ async def _poll_source(
     backoff_base: int,
     backoff_max: int,
     fetch_full_text: bool,
+    pool: WorkerPool | None = None,
 ) -> SourceReport:
     """Poll one source; whatever goes wrong is this source's failure, recorded with backoff."""
     tally = Tally()
@@ -566,6 +688,7 @@ async def _poll_source(
             backoff_base=backoff_base,
             backoff_max=backoff_max,
             fetch_full_text=fetch_full_text,
+            pool=pool,
         )
     except SourceError as exc:
         reason = exc.reason
@@ -605,6 +728,7 @@ async def _read_and_store(
     backoff_base: int,
     backoff_max: int,
     fetch_full_text: bool,
+    pool: WorkerPool | None = None,
 ) -> SourceReport:
     read = await read_url(
         fetcher,
@@ -613,6 +737,7 @@ async def _read_and_store(
         fetch_full_text=fetch_full_text,
         etag=source.etag,
         last_modified=source.last_modified,
+        pool=pool,
     )
     async with db() as session:
         current = await sources.get(session, source.id)
@@ -624,7 +749,8 @@ async def _read_and_store(
     _log_warnings(read.warnings)
     for error in read.errors:
         tally.add(Outcome(source.url, Status.FAILED, error=error))
-    for outcome in await _store_in_batches(db, read.articles, hints=hints, source_id=source.id):
+    stored = await _store_in_batches(db, read.articles, hints=hints, source_id=source.id, pool=pool)
+    for outcome in stored:
         tally.add(outcome)
     if tally.failed and not tally.new and not tally.duplicates:
         # a feed whose every entry fails is failing, and backs off like one that cannot

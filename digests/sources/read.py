@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 from digests.errors import SourceError
 from digests.model import RawArticle
 from digests.sources.feeds import looks_like_feed, parse_feed
 from digests.sources.http import Fetcher
 from digests.sources.pages import extract_page
+from digests.sources.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
 
 # Feeds that carry only a teaser give a few hundred characters; an article is longer.
 TEASER_CHARS = 600
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,13 @@ async def read_url(
     fetch_full_text: bool = True,
     etag: str | None = None,
     last_modified: str | None = None,
+    pool: WorkerPool | None = None,
 ) -> SourceRead:
-    """Fetch a feed or page and return its articles; raise SourceError if the URL itself fails."""
+    """Fetch a feed or page and return its articles; raise SourceError if the URL itself fails.
+
+    ``pool``: worker processes that parse the feed and extract the pages (a page that hangs
+    or kills its worker fails alone); without one they are parsed in a thread.
+    """
     result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return SourceRead(
@@ -58,7 +69,9 @@ async def read_url(
     warnings: list[str] = []
     # Parsing is CPU work (a big page takes seconds): keep it off the event loop.
     if looks_like_feed(result.content, result.content_type):
-        feed = await asyncio.to_thread(
+        feed = await _off_loop(
+            pool,
+            result.url,
             parse_feed,
             result.content,
             url=result.url,
@@ -68,9 +81,11 @@ async def read_url(
         errors.extend(feed.errors)
         articles = feed.entries
         if fetch_full_text:
-            articles = await _complete(fetcher, articles, warnings)
+            articles = await _complete(fetcher, articles, warnings, pool)
     else:
-        page = await asyncio.to_thread(
+        page = await _off_loop(
+            pool,
+            result.url,
             extract_page,
             result.content,
             url=result.url,
@@ -88,8 +103,17 @@ async def read_url(
     )
 
 
+async def _off_loop(
+    pool: WorkerPool | None, item: str, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run CPU work (a big page takes seconds) off the event loop: in the pool, or a thread."""
+    if pool is not None:
+        return await pool.run(item, function, *args, **kwargs)
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
 async def _complete(
-    fetcher: Fetcher, articles: list[RawArticle], warnings: list[str]
+    fetcher: Fetcher, articles: list[RawArticle], warnings: list[str], pool: WorkerPool | None
 ) -> list[RawArticle]:
     """Replace teaser-only entries with the full text of their pages, where that works."""
     # the Fetcher's per-host semaphore keeps this polite however many teasers there are;
@@ -99,7 +123,7 @@ async def _complete(
     for article in articles:
         if _is_teaser(article) and article.url is not None:
             if article.url not in pages:
-                pages[article.url] = asyncio.ensure_future(_full_text(fetcher, article))
+                pages[article.url] = asyncio.ensure_future(_full_text(fetcher, article, pool))
             tasks.append(_same_page(pages[article.url], article))
         else:
             tasks.append(_as_is(article))
@@ -134,11 +158,15 @@ async def _as_is(article: RawArticle) -> tuple[RawArticle, str | None]:
     return article, None
 
 
-async def _full_text(fetcher: Fetcher, article: RawArticle) -> tuple[RawArticle, str | None]:
+async def _full_text(
+    fetcher: Fetcher, article: RawArticle, pool: WorkerPool | None
+) -> tuple[RawArticle, str | None]:
     assert article.url is not None  # _is_teaser checked it
     try:
         result = await fetcher.fetch(article.url)
-        page = await asyncio.to_thread(
+        page = await _off_loop(
+            pool,
+            result.url,
             extract_page,
             result.content,
             url=result.url,

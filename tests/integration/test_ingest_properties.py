@@ -15,11 +15,12 @@ from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.services.ingest import Outcome, Status, ingest_items
-from digests.sources.http import Fetcher
+from digests.sources.http import Fetcher, FetchPolicy
 from tests.conftest import Database
 from tests.hostile import NEWS, check_consistent, rss
 from tests.integration.conftest import FeedServer
@@ -97,6 +98,12 @@ def check_outcomes(made: list[Entry], outcomes: list[Outcome]) -> None:
     for outcome in stored:
         assert outcome.article is not None
         assert outcome.article.title.strip() and len(outcome.article.title) <= 200
+
+
+@pytest.fixture
+def policy() -> FetchPolicy:
+    """A generous time-out: these answers are good, and a loaded machine is slow to serve them."""
+    return FetchPolicy(timeout=30.0, max_bytes=1_000_000, max_redirects=3, per_host=2)
 
 
 async def ingest(db: Database, items: list[str], fetcher: Fetcher | None = None) -> list[Outcome]:
