@@ -26,6 +26,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
+from bot.budget import SharedBudget
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,9 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
     yield to interactive requests) before the RetryAfter is raised. At most
     ``max_in_flight`` requests are on the wire at once: keep it at or under the HTTP
     connection pool's size (requests queued inside httpcore's pool cost CPU per request).
-    getUpdates, answerCallbackQuery and answerInlineQuery are not limited.
+    getUpdates, answerCallbackQuery and answerInlineQuery are not limited. With ``shared``
+    (bot.budget, through Redis), every request also waits for room in the budget that all
+    instances of the bot share, so together they stay within ``overall``.
     """
 
     __slots__ = (
@@ -127,6 +130,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         "_paused_until",
         "_per_chat_interval",
         "_per_group",
+        "_shared",
         "_sweep_at",
         "_window",
     )
@@ -141,6 +145,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         max_retries: int = 3,
         margin: float = 0.02,
         max_in_flight: int = 256,
+        shared: SharedBudget | None = None,
     ) -> None:
         if overall < 1 or per_chat_interval < 0 or per_group < 1 or group_period <= 0:
             raise ValueError("flood limits must be positive (overall at least 1 per second)")
@@ -155,6 +160,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         self._per_group = per_group
         self._group_period = group_period * (1.0 + margin)
         self._max_retries = max_retries
+        self._shared = shared
         self._reset()
 
     def _reset(self) -> None:
@@ -171,10 +177,14 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
     async def initialize(self) -> None:
         """Start with empty windows (and locks bound to the running loop)."""
         self._reset()
+        if self._shared is not None:
+            await self._shared.initialize()
 
     async def shutdown(self) -> None:
         """Forget the windows."""
         self._chats.clear()
+        if self._shared is not None:
+            await self._shared.shutdown()
 
     async def process_request(
         self,
@@ -252,12 +262,14 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         if bulk:
             # One bulk request at a time queues for a slot: interactive ones pass the rest.
             async with self._bulk_gate:
-                await self._enter()
+                ticket = await self._enter_all()
         else:
-            await self._enter()
+            ticket = await self._enter_all()
         try:
             return await callback(*args, **kwargs)
         finally:
+            if ticket is not None and self._shared is not None:
+                await self._shared.done(ticket)
             now = loop.time()
             self._in_flight -= 1
             self._done.append(now)
@@ -266,6 +278,18 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
                 chat.last_done = now
                 if chat.group:
                     chat.done.append(now)
+
+    async def _enter_all(self) -> str | None:
+        """Take a slot here, then room in the shared budget (if any); return its ticket."""
+        await self._enter()
+        if self._shared is None:
+            return None
+        try:
+            return await self._shared.acquire()
+        except BaseException:
+            self._in_flight -= 1  # cancelled while waiting: the slot was never used
+            self._changed.set()
+            raise
 
     def _chat_ready(self, chat: _Chat, now: float) -> float:
         """Return when the chat may get its next message."""

@@ -9,7 +9,8 @@ from telegram import Update
 
 from bot import render, render_calendar
 from bot.context import ChaikhanaContext
-from bot.handlers.common import argument, lang, send
+from bot.handlers.common import argument, lang, refuse_non_admin, send
+from bot.handlers.subscribe import may_manage
 from storage import lookups
 from storage import search as fts
 
@@ -120,7 +121,10 @@ async def topic(update: Update, context: ChaikhanaContext) -> None:
 
 
 async def lang_(update: Update, context: ChaikhanaContext) -> None:
-    """Offer the UI languages."""
+    """Offer the UI languages (in a group, to its admins: the language is the group's)."""
+    if not await may_manage(update, context):
+        await refuse_non_admin(update, context)
+        return
     await send(update, context, render.lang_picker(lang(update, context)))
 
 
