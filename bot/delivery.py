@@ -187,9 +187,8 @@ class Sender:
         async def one(claimed: Claimed) -> None:
             async with slots:
                 if self._stopping:
-                    outcome = Outcome(
-                        claimed, "retry", claimed.message_ids, "released", self._clock()
-                    )
+                    # Never tried: back to pending with the claim's attempt not counted.
+                    outcome = Outcome(claimed, "paused", claimed.message_ids, "released")
                 elif self._outage is not None or self.unauthorized:
                     outcome = Outcome(claimed, "paused", claimed.message_ids, self._outage)
                 else:
