@@ -13,20 +13,27 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import channels, handlers, i18n, jobs, metrics, reminder_jobs, render
+from bot.budget import SharedBudget
 from bot.config import Config, fetch_policy
 from bot.context import BotData, ChaikhanaContext, ChatData
 from bot.delivery import Sender
 from bot.health import HealthServer, Readiness
 from bot.ratelimit import FloodLimiter
 from bot.request import JSONRequest
+from bot.updates import PerChatUpdateProcessor
 from digests.sources.http import Fetcher, make_client
 from digests.sources.workers import WorkerPool
 from storage import db as storage_db
 
 logger = logging.getLogger(__name__)
+
+# Exit status of `chaikhana run` when the Bot API refuses the token (401): a supervisor
+# (compose, systemd) restarts the bot, which is what a replaced token needs.
+EXIT_TOKEN_REFUSED = 3
 
 # PTB 22 warns on every RetryAfter unless retry_after is opted in as a timedelta; we never
 # read it as an int, so opt in (the rate limiter reads the timedelta itself).
@@ -45,6 +52,21 @@ def build_application(  # type: ignore[type-arg]
     """Build the bot: token, Bot API server, typed context, rate limiter, handlers, jobs."""
     tg = cfg.telegram
     context_types = ContextTypes(context=ChaikhanaContext, chat_data=ChatData, bot_data=BotData)
+
+    def refused() -> None:
+        data: BotData = app.bot_data  # bound by the time a request is answered
+        if not data.token_refused:
+            logger.error(
+                "the Bot API refused telegram.token (401 Unauthorized): it was revoked or "
+                "replaced; the bot exits with status %d for its supervisor to restart it",
+                EXIT_TOKEN_REFUSED,
+            )
+        data.token_refused = True
+        if data.sender is not None:
+            data.sender.stop()
+        if data.stop is not None:
+            data.stop.set()
+
     app = (
         ApplicationBuilder()
         .token(cfg.require_token())
@@ -57,7 +79,13 @@ def build_application(  # type: ignore[type-arg]
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(FloodLimiter(overall=cfg.delivery.rate, max_retries=tg.max_retries))
+        .rate_limiter(
+            FloodLimiter(
+                overall=cfg.delivery.rate,
+                max_retries=tg.max_retries,
+                shared=_shared_budget(cfg),
+            )
+        )
         # JSON bodies: a urlencoded digest cost more CPU than anything else in a fan-out.
         # A connection for each delivery in flight, and a few for replies beside them.
         .request(
@@ -65,6 +93,7 @@ def build_application(  # type: ignore[type-arg]
                 connection_pool_size=cfg.delivery.concurrency + 8,
                 connect_timeout=tg.connect_timeout,
                 read_timeout=tg.read_timeout,
+                on_unauthorized=refused,
             )
         )
         .get_updates_request(
@@ -72,8 +101,11 @@ def build_application(  # type: ignore[type-arg]
                 connection_pool_size=1,
                 connect_timeout=tg.connect_timeout,
                 read_timeout=tg.read_timeout,
+                on_unauthorized=refused,
             )
         )
+        # Chats at once, each in order: nobody waits behind another chat's replies.
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_start)
         .post_shutdown(_stop)
         .build()
@@ -90,6 +122,16 @@ def build_application(  # type: ignore[type-arg]
     jobs.schedule(app)
     reminder_jobs.schedule(app)  # event reminders, through the same outbox
     return app
+
+
+def _shared_budget(cfg: Config) -> SharedBudget | None:
+    """Return the budget every instance of this bot shares, when one is configured."""
+    if not cfg.delivery.shared_budget:
+        return None
+    bot_id = cfg.require_token().split(":", 1)[0]  # the bot's id: never the secret part
+    return SharedBudget(
+        cfg.delivery.shared_budget, limit=int(cfg.delivery.rate), key=f"bot{bot_id}"
+    )
 
 
 def _watched_jobs(cfg: Config) -> dict[str, float]:
@@ -215,22 +257,35 @@ async def running(app: Application) -> AsyncIterator[Application]:  # type: igno
             await app.post_shutdown(app)
 
 
-async def run(cfg: Config) -> None:
-    """Run the bot until SIGINT or SIGTERM."""
+async def run(cfg: Config) -> int:
+    """Run the bot until SIGINT or SIGTERM, or the Bot API refuses the token; return the
+    exit status."""
     if cfg.telegram.mode == "webhook" and not cfg.telegram.webhook_secret:
         logger.warning("telegram.webhook_secret is empty: anyone can post updates to the webhook")
     app = build_application(cfg)
     stop = asyncio.Event()
+    data: BotData = app.bot_data
+    data.stop = stop
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with running(app):
-        await stop.wait()
+    try:
+        async with running(app):
+            if not data.token_refused:
+                await stop.wait()
+    except InvalidToken:
+        if not data.token_refused:
+            logger.error("the Bot API refused telegram.token: set the bot's current token")
+        return EXIT_TOKEN_REFUSED
+    if data.token_refused:
+        return EXIT_TOKEN_REFUSED
     logger.info("bot stopped")
+    return 0
 
 
-def run_bot(cfg: Config) -> None:
-    """Run the bot (``chaikhana run``): long polling, or a webhook when configured."""
+def run_bot(cfg: Config) -> int:
+    """Run the bot (``chaikhana run``): long polling, or a webhook when configured; return
+    the exit status (3 when the Bot API refused the token)."""
     cfg.require_token()
-    asyncio.run(run(cfg))
+    return asyncio.run(run(cfg))

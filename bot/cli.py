@@ -419,7 +419,7 @@ def _show(out: TextIO, outcome: Outcome) -> None:
 
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     """Run the bot until it is stopped."""
-    cfg.require_token()
+    logs.redact_secret(cfg.require_token())
     reason = storage_db.read_only_reason(cfg.database.url)
     if reason is not None:  # the bot writes (subscribers, deliveries): say so before starting
         raise storage_db.DatabaseReadOnly(reason)
@@ -427,8 +427,7 @@ def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     logs.use_service(level=cfg.logging.level, fmt=cfg.logging.format, verbose=args.verbose)
     from bot.app import run_bot  # PTB runs its own event loop, so this one stays synchronous
 
-    run_bot(cfg)
-    return 0
+    return run_bot(cfg)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -120,6 +120,12 @@ class DeliveryConfig(_Section):
     max_attempts: int = Field(default=5, ge=1, le=50)
     backoff_base: float = Field(default=30.0, ge=0.1)
     backoff_max: float = Field(default=3600.0, ge=1)
+    # While the Bot API cannot be reached, the sender asks again at these doubling waits.
+    outage_backoff_base: float = Field(default=1.0, gt=0, le=600)
+    outage_backoff_max: float = Field(default=60.0, gt=0, le=3600)
+    # One 30/s budget for every instance of the bot, kept in Redis ("redis://host:6379/0");
+    # empty: this instance paces alone (one instance, or a test).
+    shared_budget: str = Field(default="", pattern=r"^$|^(redis|rediss|unix)://")
 
     _backoff_max = field_validator("backoff_max")(_at_least_base)
 

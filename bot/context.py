@@ -15,6 +15,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot import i18n
 from bot.config import Config
+from bot.error_reports import ErrorReports
 from digests.sources.http import Fetcher
 from digests.sources.workers import WorkerPool
 
@@ -48,6 +49,10 @@ class BotData:
     http: httpx.AsyncClient | None = None
     readiness: Readiness | None = None
     health: HealthServer | None = None
+    # The Bot API answered 401 (token revoked or replaced): the bot exits for a restart.
+    token_refused: bool = False
+    stop: asyncio.Event | None = None  # set to end ``bot.app.run``
+    error_reports: ErrorReports = field(default_factory=ErrorReports)
 
     def now(self) -> datetime:
         """Return the current time by this bot's clock."""

@@ -11,8 +11,16 @@ message as it goes, so a retry never repeats the parts already sent.
 
 What an error means:
 - 429 (after the limiter's own retries): try again after ``retry_after``;
-- 5xx, time-outs, network errors: try again with doubling waits, ``max_attempts`` in all,
-  then failed with the reason;
+- 5xx (an answer about this message): try again with doubling waits, ``max_attempts`` in
+  all, then failed with the reason;
+- no answer at all (connection refused or reset, time-outs): the Bot API is away, which is
+  nobody's fault. The try is not counted; the delivery goes back to pending and the sender
+  pauses as one, asking the server with ``getMe`` at doubling waits (``outage_backoff_base``
+  up to ``outage_backoff_max`` seconds, one log line per try) until it answers, then sends
+  on. A digest whose subscription got the next period's digest meanwhile is ``expired``
+  (saying so), not sent late and never failed;
+- 401 (the token was revoked or replaced): nothing is counted either; the sender stops and
+  the bot exits (bot/app.py) so its supervisor restarts it;
 - 403 (blocked, kicked) or "chat not found": the subscriber is marked inactive and its
   deliveries stop;
 - any other 400: failed at once (sending the same request again would fail the same way).
@@ -25,7 +33,7 @@ import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,21 +45,25 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import ExtBot
 
 from bot import metrics, render
 from bot.config import DeliveryConfig
 from bot.ratelimit import BULK, retry_seconds
+from bot.request import Unreachable
 from storage import outbox, subscriptions
 from storage.outbox import Claimed
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
 FLUSH_EVERY = 25  # outcomes written at once: a crash repeats at most these and those in flight
 FLUSH_SECONDS = 0.1  # …or after this long, whichever comes first
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every message
@@ -69,7 +81,7 @@ class Outcome:
     """What became of one delivery."""
 
     claimed: Claimed
-    status: str  # "sent" | "retry" | "migrated" | "failed" | "gone"
+    status: str  # "sent" | "retry" | "migrated" | "paused" | "failed" | "gone"
     message_ids: tuple[int, ...] = ()
     error: str | None = None
     retry_at: datetime | None = None
@@ -84,6 +96,7 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     gone: int = 0
+    expired: int = 0
     messages: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -91,7 +104,7 @@ class SendReport:
         """Count an outcome."""
         if outcome.status == "sent":
             self.sent += 1
-        elif outcome.status in ("retry", "migrated"):
+        elif outcome.status in ("retry", "migrated", "paused"):
             self.retried += 1
         elif outcome.status == "gone":
             self.gone += 1
@@ -113,6 +126,7 @@ class Sender:
         *,
         clock: Clock,
         worker: str | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._db = db
         self._bot = bot
@@ -124,6 +138,10 @@ class Sender:
         self._outcomes: list[Outcome] = []
         self._last_flush = 0.0
         self._flushing = asyncio.Lock()
+        self._sleep = sleep
+        self._outage: str | None = None  # why the Bot API is taken to be away, while it is
+        self.unauthorized = False  # the server refused the token: nothing more is sent
+        self._expired_checked = False
 
     @property
     def busy(self) -> bool:
@@ -140,7 +158,16 @@ class Sender:
         if self._lock.locked():
             return report
         async with self._lock:
-            while not self._stopping:
+            if not self._expired_checked:
+                # The bot may have been down a while: what is superseded now is not sent.
+                await self._expire(report)
+                self._expired_checked = True
+            while not self._stopping and not self.unauthorized:
+                if self._outage is not None:
+                    await self._flush(report)
+                    if not await self._wait_for_api():
+                        break
+                    await self._expire(report)
                 async with self._db() as session, session.begin():
                     batch = await outbox.claim(
                         session,
@@ -166,9 +193,10 @@ class Sender:
         async def worker() -> None:
             for claimed in queue:
                 if self._stopping:
-                    outcome = Outcome(
-                        claimed, "retry", claimed.message_ids, "released", self._clock()
-                    )
+                    # Never tried: back to pending with the claim's attempt not counted.
+                    outcome = Outcome(claimed, "paused", claimed.message_ids, "released")
+                elif self._outage is not None or self.unauthorized:
+                    outcome = Outcome(claimed, "paused", claimed.message_ids, self._outage)
                 else:
                     outcome = await self._deliver(claimed)
                 self._outcomes.append(outcome)
@@ -193,6 +221,15 @@ class Sender:
             except RetryAfter as exc:
                 wait = retry_seconds(exc.retry_after)
                 return self._retry(claimed, sent, f"429: retry after {wait:g} s", wait)
+            except InvalidToken as exc:
+                if not self.unauthorized:
+                    logger.error("the Bot API refused the token (%s): sending stops", exc.message)
+                self.unauthorized = True
+                return Outcome(claimed, "paused", tuple(sent), f"token refused: {exc.message}")
+            except (Unreachable, TimedOut) as exc:
+                # No answer: the server (or the way to it) is away, not this message's fault.
+                self._outage = self._outage or f"{type(exc).__name__}: {exc.message}"
+                return Outcome(claimed, "paused", tuple(sent), self._outage)
             except Forbidden as exc:
                 return Outcome(claimed, "gone", tuple(sent), f"403: {exc.message}")
             except ChatMigrated as exc:
@@ -210,7 +247,7 @@ class Sender:
                 if any(marker in text_of for marker in _GONE_MARKERS):
                     return Outcome(claimed, "gone", tuple(sent), f"400: {exc.message}")
                 return Outcome(claimed, "failed", tuple(sent), f"400: {exc.message}")
-            except NetworkError as exc:  # 5xx, time-outs, connection errors
+            except NetworkError as exc:  # 5xx: an answer about this message
                 return self._backoff(claimed, sent, f"{type(exc).__name__}: {exc.message}")
             except TelegramError as exc:
                 return Outcome(claimed, "failed", tuple(sent), f"{type(exc).__name__}: {exc}")
@@ -256,6 +293,46 @@ class Sender:
         assert message is not None
         return message
 
+    async def _wait_for_api(self) -> bool:
+        """Ask the Bot API at doubling waits until it answers; False when told to stop."""
+        wait, tries = self._cfg.outage_backoff_base, 0
+        while not self._stopping:
+            tries += 1
+            logger.warning(
+                "Bot API unreachable (%s): deliveries wait; asking again in %g s (try %d)",
+                self._outage,
+                wait,
+                tries,
+            )
+            await self._sleep(wait)
+            if self._stopping:
+                break
+            try:
+                await self._bot.get_me()
+            except InvalidToken as exc:
+                logger.error("the Bot API refused the token (%s): sending stops", exc.message)
+                self.unauthorized = True
+                return False
+            except (NetworkError, RetryAfter) as exc:  # no answer, or not a healthy one yet
+                self._outage = f"{type(exc).__name__}: {exc.message}"
+                wait = min(self._cfg.outage_backoff_max, wait * 2)
+                continue
+            logger.warning("Bot API answers again after %d tries: sending resumes", tries)
+            self._outage = None
+            return True
+        return False
+
+    async def _expire(self, report: SendReport) -> None:
+        """Mark expired the pending digests a later period's digest superseded."""
+        async with self._db() as session, session.begin():
+            expired = await outbox.expire_superseded(session, now=self._clock())
+        report.expired += expired
+        if expired:
+            metrics.delivery("expired", expired)
+            logger.warning(
+                "%d digests expired: their subscriptions got a later period's digest", expired
+            )
+
     def _retry(self, claimed: Claimed, sent: list[int], error: str, wait: float) -> Outcome:
         if claimed.attempts >= self._cfg.max_attempts:
             return Outcome(claimed, "failed", tuple(sent), f"{error} (gave up)")
@@ -287,11 +364,14 @@ class Sender:
             for o in outcomes
             if o.retry_at is not None and _plain_retry(o)
         ]
+        # …and so do those never tried (a stop, the Bot API away), whose try does not count.
+        released = [(o.claimed.delivery_id, o.error or "paused") for o in outcomes if _untried(o)]
         async with self._db() as session, session.begin():
             await outbox.mark_sent_many(session, sent, now=now)
             await outbox.mark_retry_many(session, again)
+            await outbox.release_many(session, released)
             for outcome in outcomes:
-                if outcome.status != "sent" and not _plain_retry(outcome):
+                if outcome.status != "sent" and not _plain_retry(outcome) and not _untried(outcome):
                     await _record(session, outcome, now)
         for status, n in Counter(o.status for o in outcomes).items():
             metrics.delivery(status, n)
@@ -316,10 +396,20 @@ def _plain_retry(outcome: Outcome) -> bool:
     )
 
 
+def _untried(outcome: Outcome) -> bool:
+    """Tell whether an outcome puts its delivery back untried, with no new part sent."""
+    return outcome.status == "paused" and outcome.message_ids == outcome.claimed.message_ids
+
+
 async def _record(session: AsyncSession, outcome: Outcome, now: datetime) -> None:
     """Write what became of a delivery that was not simply sent."""
     delivery_id = outcome.claimed.delivery_id
-    if outcome.status in ("retry", "migrated"):
+    if outcome.status == "paused":
+        # The Bot API was away (or refused the token): the try does not count.
+        if outcome.message_ids != outcome.claimed.message_ids:
+            await outbox.record_part(session, delivery_id, outcome.message_ids)
+        await outbox.release(session, delivery_id, error=outcome.error or "paused")
+    elif outcome.status in ("retry", "migrated"):
         if outcome.new_chat_id is not None:
             await subscriptions.migrate_chat(session, outcome.claimed.chat_id, outcome.new_chat_id)
         if outcome.message_ids != outcome.claimed.message_ids:

@@ -67,9 +67,9 @@ READY = Gauge("chaikhana_ready", "1 when /readyz answers ready")
 _OUTCOMES = {"sent": "sent", "retry": "retried", "failed": "failed", "gone": "gone"}
 
 
-def delivery(status: str, count: int = 1) -> None:
-    """Count what became of deliveries ("sent", "retry", "failed", "gone", "migrated")."""
-    DELIVERIES.labels(_OUTCOMES.get(status, status)).inc(count)
+def delivery(status: str, n: int = 1) -> None:
+    """Count what became of deliveries ("sent", "retry", "failed", "gone", "expired" …)."""
+    DELIVERIES.labels(_OUTCOMES.get(status, status)).inc(n)
 
 
 def retry_after(seconds: float) -> None:

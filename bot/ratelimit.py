@@ -16,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import heapq
+import itertools
 import logging
+import math
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
+from bot.budget import SharedBudget
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,50 @@ _POSTS_TOO = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwar
 _SWEEP_AT = 1024
 # How far (seconds) the even spacing of requests may fall behind and catch up in a burst.
 _CATCH_UP = 0.05
+# A chat's recent messages, decayed with this time constant (seconds), rank its next one:
+# when replies queue for the overall budget, a chat that got few lately goes first, so a
+# person's first answer does not wait behind someone else's tenth.
+_RECENT_TAU = 10.0
+# Where a fan-out's message queues among interactive ones: after all of them.
+_BULK_RANK = 1e9
+
+
+class _TurnGate:
+    """A lock whose waiters take their turn lowest rank first (equal ranks: first come)."""
+
+    __slots__ = ("_held", "_order", "_waiters")
+
+    def __init__(self) -> None:
+        self._held = False
+        self._order = itertools.count()
+        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def turn(self, rank: float) -> AsyncIterator[None]:
+        """Hold the gate for the block, after every waiter of a lower rank."""
+        if self._held or self._waiters:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (rank, next(self._order), waiter))
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._pass_on()  # handed the gate as it was cancelled: hand it on
+                raise
+        else:
+            self._held = True
+        try:
+            yield
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        while self._waiters:
+            _, _, waiter = heapq.heappop(self._waiters)
+            if not waiter.done():  # a cancelled waiter left; the gate stays held
+                waiter.set_result(None)
+                return
+        self._held = False
 
 
 def _posts_message(endpoint: str) -> bool:
@@ -93,6 +141,11 @@ class _Chat:
     users: int = 0  # tasks holding or waiting for this state; it is not swept while > 0
     last_done: float = float("-inf")
     done: deque[float] = field(default_factory=deque)  # groups: answers within group_period
+    recent: float = 0.0  # messages lately, decayed (time constant _RECENT_TAU) from last_done
+
+    def rank(self, now: float) -> float:
+        """Return how many messages the chat got lately (decayed): fewer goes first."""
+        return self.recent * math.exp(-(now - self.last_done) / _RECENT_TAU)
 
 
 class FloodLimiter(BaseRateLimiter[int | Bulk]):
@@ -107,7 +160,9 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
     yield to interactive requests) before the RetryAfter is raised. At most
     ``max_in_flight`` requests are on the wire at once: keep it at or under the HTTP
     connection pool's size (requests queued inside httpcore's pool cost CPU per request).
-    getUpdates, answerCallbackQuery and answerInlineQuery are not limited.
+    getUpdates, answerCallbackQuery and answerInlineQuery are not limited. With ``shared``
+    (bot.budget, through Redis), every request also waits for room in the budget that all
+    instances of the bot share, so together they stay within ``overall``.
     """
 
     __slots__ = (
@@ -127,6 +182,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         "_paused_until",
         "_per_chat_interval",
         "_per_group",
+        "_shared",
         "_sweep_at",
         "_window",
     )
@@ -141,6 +197,7 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         max_retries: int = 3,
         margin: float = 0.02,
         max_in_flight: int = 256,
+        shared: SharedBudget | None = None,
     ) -> None:
         if overall < 1 or per_chat_interval < 0 or per_group < 1 or group_period <= 0:
             raise ValueError("flood limits must be positive (overall at least 1 per second)")
@@ -155,10 +212,11 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         self._per_group = per_group
         self._group_period = group_period * (1.0 + margin)
         self._max_retries = max_retries
+        self._shared = shared
         self._reset()
 
     def _reset(self) -> None:
-        self._gate = asyncio.Lock()
+        self._gate = _TurnGate()
         self._bulk_gate = asyncio.Lock()
         self._changed = asyncio.Event()
         self._done: deque[float] = deque()
@@ -171,10 +229,14 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
     async def initialize(self) -> None:
         """Start with empty windows (and locks bound to the running loop)."""
         self._reset()
+        if self._shared is not None:
+            await self._shared.initialize()
 
     async def shutdown(self) -> None:
         """Forget the windows."""
         self._chats.clear()
+        if self._shared is not None:
+            await self._shared.shutdown()
 
     async def process_request(
         self,
@@ -252,20 +314,36 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
         if bulk:
             # One bulk request at a time queues for a slot: interactive ones pass the rest.
             async with self._bulk_gate:
-                await self._enter()
+                ticket = await self._enter_all(_BULK_RANK)
         else:
-            await self._enter()
+            rank = chat.rank(loop.time()) if chat is not None else 0.0
+            ticket = await self._enter_all(rank)
         try:
             return await callback(*args, **kwargs)
         finally:
+            if ticket is not None and self._shared is not None:
+                await self._shared.done(ticket)
             now = loop.time()
             self._in_flight -= 1
             self._done.append(now)
             self._changed.set()
             if chat is not None:
+                chat.recent = chat.rank(now) + 1.0
                 chat.last_done = now
                 if chat.group:
                     chat.done.append(now)
+
+    async def _enter_all(self, rank: float) -> str | None:
+        """Take a slot here, then room in the shared budget (if any); return its ticket."""
+        await self._enter(rank)
+        if self._shared is None:
+            return None
+        try:
+            return await self._shared.acquire()
+        except BaseException:
+            self._in_flight -= 1  # cancelled while waiting: the slot was never used
+            self._changed.set()
+            raise
 
     def _chat_ready(self, chat: _Chat, now: float) -> float:
         """Return when the chat may get its next message."""
@@ -277,10 +355,11 @@ class FloodLimiter(BaseRateLimiter[int | Bulk]):
                 ready = max(ready, chat.done[0] + self._group_period)
         return ready
 
-    async def _enter(self) -> None:
-        """Wait, first come first served, until a request may go out; count it in flight."""
+    async def _enter(self, rank: float) -> None:
+        """Wait, chats with fewer recent messages first, until a request may go out; count
+        it in flight."""
         loop = asyncio.get_running_loop()
-        async with self._gate:
+        async with self._gate.turn(rank):
             while True:
                 now = loop.time()
                 while self._done and self._done[0] <= now - self._window:

@@ -48,14 +48,25 @@ class Reply:
 # ---- pieces -------------------------------------------------------------------------------
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): in a title from the web
+# they reorder what a reader sees (a link text that reads backwards, a spoofed name) and
+# spill into the text after it, so no title or snippet is shown with them.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """Drop bidirectional control characters."""
+    return _BIDI.sub("", text)
+
+
 def esc(text: str | None) -> str:
-    """Escape text from the web (or a user) for Telegram HTML."""
-    return html.escape(text or "", quote=True)
+    """Escape text from the web (or a user) for Telegram HTML, without bidi controls."""
+    return html.escape(strip_bidi(text or ""), quote=True)
 
 
 def shorten(text: str, limit: int) -> str:
     """Cut text to ``limit`` characters at a word boundary, marking the cut with …."""
-    text = " ".join(text.split())
+    text = " ".join(strip_bidi(text).split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

@@ -354,7 +354,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("subscription_id", "period_key"),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'expired')",
+            name="status",
         ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     )

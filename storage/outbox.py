@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,8 @@ PLAN_CHUNK = 1_000  # rows per INSERT: 7 parameters each, far below either datab
 IDS_CHUNK = 5_000  # ids per IN (…): SQLite allows 32,766 parameters per statement
 # Any constant works; it only has to be the same for every instance sharing a database.
 PG_PLANNER_LOCK_ID = 0x44494745  # "DIGE"
-STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+STATUSES = ("pending", "sending", "sent", "failed", "skipped", "expired")
+EXPIRED_REASON = "expired: the subscription got a later period's digest while this one waited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,6 +595,62 @@ async def mark_retry_many(
     await session.execute(
         stmt, [{"delivery_id": i, "why": error, "at": at} for i, error, at in retries]
     )
+
+
+async def release(session: AsyncSession, delivery_id: int, *, error: str) -> None:
+    """Put a delivery back to pending without counting the try (the Bot API was away)."""
+    d = models.Delivery
+    await session.execute(
+        update(d)
+        .where(d.id == delivery_id)
+        .values(
+            status="pending", error=error, attempts=case((d.attempts > 0, d.attempts - 1), else_=0)
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_many(session: AsyncSession, releases: Sequence[tuple[int, str]]) -> None:
+    """``release`` for many deliveries in one statement: (id, why) each."""
+    if not releases:
+        return
+    table = _deliveries
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(
+            status="pending",
+            error=bindparam("why"),
+            attempts=case((table.c.attempts > 0, table.c.attempts - 1), else_=0),
+        )
+    )
+    await session.execute(stmt, [{"delivery_id": i, "why": why} for i, why in releases])
+
+
+async def expire_superseded(session: AsyncSession, *, now: datetime) -> int:
+    """Mark expired the pending digests whose subscription has a later one; return how many.
+
+    A digest is current until the next period's is planned: sending yesterday's news after
+    today's (an outage, a long downtime) would be worse than not sending it.
+    """
+    d = models.Delivery
+    later = models.Delivery.__table__.alias("later")
+    newer = (
+        select(literal(1))
+        .select_from(later)
+        .where(
+            later.c.subscription_id == d.subscription_id,
+            later.c.kind == "digest",
+            later.c.id > d.id,
+        )
+    )
+    result = await session.execute(
+        update(d)
+        .where(d.status == "pending", d.kind == "digest", exists(newer))
+        .values(status="expired", error=EXPIRED_REASON, claimed_at=now, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def mark_failed(

@@ -38,14 +38,18 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     admin.register(app)  # /channel, /stats, /sources, /broadcast_preview
     features.register(app)  # inline mode, calendars, trends, OPML
 
+    # Every pattern bounds its numbers (at most 9 digits), so forged data never reaches the
+    # database; anything else (an old button, or forged data) is answered and goes no further.
+    countries = r"[a-z]{2}(?:,[a-z]{2}){0,4}"
     app.add_handler(
-        CallbackQueryHandler(buttons.country_page, pattern=r"^c:[a-z]{2}(?:,[a-z]{2}){0,4}:\d+$")
+        CallbackQueryHandler(buttons.country_page, pattern=rf"^c:{countries}:[0-9]{{1,9}}$")
     )
-    app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:\d+$"))
-    app.add_handler(CallbackQueryHandler(buttons.topic_page, pattern=r"^t:[\w-]+:\d+$"))
-    app.add_handler(CallbackQueryHandler(buttons.event_page, pattern=r"^e:\d+:\d+$"))
-    app.add_handler(CallbackQueryHandler(buttons.events_page, pattern=r"^ev:\d+$"))
-    app.add_handler(CallbackQueryHandler(buttons.search_page, pattern=r"^s:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(buttons.latest_page, pattern=r"^l:[0-9]{1,9}$"))
+    topic = r"^t:[a-z0-9_-]{1,32}:[0-9]{1,9}$"
+    app.add_handler(CallbackQueryHandler(buttons.topic_page, pattern=topic))
+    app.add_handler(CallbackQueryHandler(buttons.event_page, pattern=r"^e:[0-9]{1,9}:[0-9]{1,9}$"))
+    app.add_handler(CallbackQueryHandler(buttons.events_page, pattern=r"^ev:[0-9]{1,9}$"))
+    app.add_handler(CallbackQueryHandler(buttons.search_page, pattern=r"^s:[0-9]{1,9}:[0-9]{1,9}$"))
     app.add_handler(CallbackQueryHandler(buttons.pick_country, pattern=r"^cp$"))
     app.add_handler(CallbackQueryHandler(buttons.pick_lang, pattern=r"^lp$"))
     app.add_handler(

@@ -9,7 +9,8 @@ from telegram import Update
 from bot import i18n, render, render_calendar
 from bot.context import ChaikhanaContext
 from bot.handlers.commands import events_reply
-from bot.handlers.common import edit, lang
+from bot.handlers.common import edit, lang, refuse_non_admin
+from bot.handlers.subscribe import may_manage
 from bot.services import coverage
 from storage import lookups
 
@@ -22,7 +23,9 @@ def _parts(update: Update) -> list[str]:
 
 
 def _offset(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    """Return a page offset or id from callback data; anything odd (forged) reads as 0."""
+    # isdigit() alone admits "²" (int() refuses it) and any length (the database refuses it).
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 0
 
 
 async def country_page(update: Update, context: ChaikhanaContext) -> None:
@@ -121,11 +124,17 @@ async def pick_country(update: Update, context: ChaikhanaContext) -> None:
 
 async def pick_lang(update: Update, context: ChaikhanaContext) -> None:
     """Offer the languages (``lp``)."""
+    if not await may_manage(update, context):
+        await refuse_non_admin(update, context)
+        return
     await edit(update, context, render.lang_picker(lang(update, context)))
 
 
 async def set_lang(update: Update, context: ChaikhanaContext) -> None:
-    """Switch the chat's UI language (``lang:<code>``) and confirm in it."""
+    """Switch the chat's UI language (``lang:<code>``) and confirm in it (admins only)."""
+    if not await may_manage(update, context):
+        await refuse_non_admin(update, context)
+        return
     _, code = _parts(update)
     ui, chat = i18n.normalize_lang(code), update.effective_chat
     assert chat is not None

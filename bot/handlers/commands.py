@@ -9,7 +9,8 @@ from telegram import Update
 
 from bot import render, render_calendar
 from bot.context import ChaikhanaContext
-from bot.handlers.common import MAX_ARGUMENT, argument, clean, lang, send
+from bot.handlers.common import MAX_ARGUMENT, argument, clean, lang, refuse_non_admin, send
+from bot.handlers.subscribe import may_manage
 from bot.render import Reply
 from bot.services import coverage
 from storage import lookups
@@ -142,7 +143,10 @@ async def topic(update: Update, context: ChaikhanaContext) -> None:
 
 
 async def lang_(update: Update, context: ChaikhanaContext) -> None:
-    """Offer the UI languages."""
+    """Offer the UI languages (in a group, to its admins: the language is the group's)."""
+    if not await may_manage(update, context):
+        await refuse_non_admin(update, context)
+        return
     await send(update, context, render.lang_picker(lang(update, context)))
 
 

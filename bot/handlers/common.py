@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import LinkPreviewOptions, ReplyParameters, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
-from bot import render
+from bot import i18n, render
 from bot.context import ChaikhanaContext
 from bot.render import Reply
 from storage import lookups
@@ -18,6 +21,9 @@ from storage import lookups
 logger = logging.getLogger(__name__)
 
 MAX_ARGUMENT = 200
+# A reply that meets a 5xx or no answer is tried again after these waits (seconds) before
+# the user is told something went wrong: a hiccup of the Bot API should not cost an answer.
+REPLY_RETRY_WAITS = (0.5, 1.5)
 # Bidi controls and other format characters change how text displays, not what it says.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -90,7 +96,8 @@ async def send(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
     )
     for i, text in enumerate(reply.texts):
         last = i == len(reply.texts) - 1
-        await context.bot.send_message(
+        await with_retries(
+            context.bot.send_message,
             chat.id,
             text,
             parse_mode=ParseMode.HTML,
@@ -99,6 +106,36 @@ async def send(update: Update, context: ChaikhanaContext, reply: Reply) -> None:
             reply_parameters=quote if i == 0 else None,
             message_thread_id=thread,
         )
+
+
+async def with_retries(call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+    """Make a Bot API call; after a 5xx or a time-out, try again a bounded number of times.
+
+    A 400 (BadRequest is a NetworkError in PTB) would fail the same way again, so it is not
+    retried; a 429 is the rate limiter's to wait out.
+    """
+    for wait in (*REPLY_RETRY_WAITS, None):
+        try:
+            return await call(*args, **kwargs)
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            if wait is None:
+                raise
+            logger.info(
+                "reply not sent (%s: %s); trying again in %g s", type(exc).__name__, exc, wait
+            )
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+async def refuse_non_admin(update: Update, context: ChaikhanaContext) -> None:
+    """Say, on the spinner or in the chat, that only the group's admins change its settings."""
+    text = i18n.t(lang(update, context), "error.admins_only")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await send(update, context, render.message(lang(update, context), "error.admins_only"))
 
 
 async def edit(update: Update, context: ChaikhanaContext, reply: Reply) -> None:

@@ -22,7 +22,8 @@ async def versions(update: Update, context: ChaikhanaContext) -> None:
     query = update.callback_query
     assert query is not None
     _, _, story = (query.data or "").partition(":")
-    found = await coverage.of_story(context.db, int(story)) if story.isdigit() else None
+    valid = story.isascii() and story.isdigit() and len(story) <= 9  # forged data: no lookup
+    found = await coverage.of_story(context.db, int(story)) if valid else None
     reply = render_coverage.versions(found, lang(update, context))
     if query.inline_message_id is not None:  # a message shared with @bot: one text only
         reply = type(reply)(reply.texts[:1], reply.keyboard, reply.preview)

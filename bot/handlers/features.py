@@ -18,7 +18,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Register the handlers, before the catch-all fallbacks of bot.handlers."""
     app.add_handler(InlineQueryHandler(inline.answer))
     app.add_handler(CommandHandler("trends", trends.trends_))
-    app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|\d{1,12})$"))
+    app.add_handler(CallbackQueryHandler(calendar.send_ics, pattern=r"^ics:(?:all|[0-9]{1,9})$"))
     app.add_handler(CallbackQueryHandler(reminders.toggle, pattern=r"^rem:[01]$"))
-    app.add_handler(CallbackQueryHandler(coverage.versions, pattern=r"^cv:\d{1,12}$"))
+    app.add_handler(CallbackQueryHandler(coverage.versions, pattern=r"^cv:[0-9]{1,9}$"))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, opml.upload))

@@ -250,6 +250,15 @@ class BotAPIServer:
         self._server = await asyncio.start_server(self._serve_conn, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    async def go_down(self) -> None:
+        """Be unreachable, as in an outage: connections are refused until ``come_back``."""
+        await self.stop()
+        self._server = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port, after ``go_down``."""
+        self._server = await asyncio.start_server(self._serve_conn, "127.0.0.1", self.port)
+
     async def stop(self) -> None:
         """Close the listener and every open connection."""
         if self._server is not None:

@@ -427,6 +427,7 @@ async def test_planning_a_period_twice_writes_it_once(db: Database) -> None:
             "sent": 0,
             "failed": 0,
             "skipped": 1,
+            "expired": 0,
         }
         stored = (await session.execute(select(models.Delivery))).scalars().all()
     assert {(d.subscription_id, d.period_key, d.digest_id, d.status) for d in stored} == {
@@ -575,6 +576,7 @@ async def test_sent_and_failed_are_recorded(db: Database) -> None:
             "sent": 1,
             "failed": 1,
             "skipped": 0,
+            "expired": 0,
         }
     done = await delivery(db, sent)
     assert (done.status, done.message_ids, done.sent_at, done.error) == (

@@ -383,3 +383,23 @@ def test_the_fake_telegram_catches_a_leaky_bucket_going_over() -> None:
 
     tg = run(main())
     assert tg.flood_429s > 0
+
+
+def test_a_chats_first_reply_goes_ahead_of_another_chats_fourth() -> None:
+    async def main() -> tuple[float, float, int]:
+        tg = FakeTelegram()
+        limiter = await started(FloodLimiter(overall=30))
+        for _ in range(3):  # chat 7 has had three replies lately
+            await send(limiter, tg, 7)
+        await asyncio.sleep(1.5)  # …and may have its next now, as far as its own pace goes
+        backlog = [asyncio.ensure_future(send(limiter, tg, 2000 + n)) for n in range(45)]
+        await asyncio.sleep(0)
+        fourth = asyncio.ensure_future(send(limiter, tg, 7))  # asked first
+        await asyncio.sleep(0)
+        first = asyncio.ensure_future(send(limiter, tg, 8))  # asked after it
+        await asyncio.gather(*backlog)
+        return await fourth, await first, tg.flood_429s
+
+    fourth, first, floods = run(main())
+    assert first < fourth  # the chat that had nothing lately was answered first
+    assert floods == 0
