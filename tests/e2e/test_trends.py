@@ -17,6 +17,11 @@ from tests.e2e.conftest import ADMIN_ID, Chat, private
 from tests.e2e.data import synthetic
 
 NOW = datetime.now(UTC)
+# An hour ago, unless that is last week (early on a Monday): then within this week still.
+_WEEK_START = (NOW - timedelta(days=NOW.weekday())).replace(
+    hour=0, minute=0, second=0, microsecond=0
+)
+ANCHOR = max(NOW - timedelta(hours=1), _WEEK_START + (NOW - _WEEK_START) / 2)
 # Kazakhstan: 3 articles this week, 2 five weeks ago; Uzbekistan: 4 two weeks ago; one
 # Kyrgyz article from half a year ago falls outside the three months.
 RECENT = [
@@ -38,7 +43,7 @@ async def recent(seeded: Database) -> Database:
                     title=f"Recent {country} news {n}",
                     countries=(country,),
                     topics=(topic,),
-                    published=NOW - timedelta(weeks=weeks_ago, hours=1),
+                    published=ANCHOR - timedelta(weeks=weeks_ago),
                 ),
                 source_id=None,
                 story_id=None,
